@@ -1,0 +1,1 @@
+"""roqmock: a faithful in-memory mock of ROQ's Chat API."""

@@ -1,0 +1,1 @@
+"""Fixtures, options and markers of roqmock's pytest plugin."""

@@ -1,0 +1,3 @@
+from roqmock.cli import main
+
+raise SystemExit(main())

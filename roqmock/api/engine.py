@@ -1,0 +1,200 @@
+"""The executable schema and one entry point that runs a GraphQL request end to end.
+
+``GraphQLEngine.run`` takes a request body and a context and returns ``(http_status, json_body)``:
+parse and validation errors are 400s, and anything raised while executing is rendered by
+:mod:`roqmock.api.errors`. Parsed and validated documents are cached by their text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ariadne import make_executable_schema
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    ValidationRule,
+    execute,
+    parse,
+    specified_rules,
+    validate,
+)
+
+from roqmock.api.errors import format_graphql_error, request_error
+from roqmock.api.resolvers import BINDABLES, RequestContext
+from roqmock.domain.errors import BadRequest, Forbidden, RoqError
+from roqmock.sdl import load_sdl
+
+DEFAULT_MAX_DEPTH = 4
+
+
+def build_schema() -> GraphQLSchema:
+    schema = make_executable_schema(load_sdl(), *BINDABLES)
+    _bind_snake_case_attributes(schema)
+    return schema
+
+
+def _bind_snake_case_attributes(schema: GraphQLSchema) -> None:
+    """Fields without a resolver read the record's attribute of the same name in snake case."""
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            if field.resolve is None:
+                field.resolve = _attribute_resolver(_snake(name))
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _attribute_resolver(attribute: str) -> Any:
+    def resolve(source: Any, info: GraphQLResolveInfo) -> Any:
+        if isinstance(source, Mapping):
+            return source.get(info.field_name)
+        return getattr(source, attribute, None)
+
+    return resolve
+
+
+def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
+    """ROQ's framework limits query depth: ``data`` levels and introspection do not count."""
+
+    class DepthLimit(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            fragments = {
+                definition.name.value: definition
+                for definition in self.context.document.definitions
+                if isinstance(definition, FragmentDefinitionNode)
+            }
+            depth = _depth(node.selection_set, fragments, set())
+            if depth > max_depth:
+                name = node.name.value if node.name else "anonymous"
+                self.report_error(
+                    GraphQLError(
+                        f"Operation '{name}' has depth {depth}, over the maximum of {max_depth}", node
+                    )
+                )
+
+    return DepthLimit
+
+
+def _depth(
+    selection_set: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    visiting: set[str],
+) -> int:
+    if selection_set is None:
+        return 0
+    deepest = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value.startswith("__"):
+                continue
+            counted = 0 if selection.name.value == "data" else 1
+            deepest = max(deepest, counted + _depth(selection.selection_set, fragments, visiting))
+        elif isinstance(selection, InlineFragmentNode):
+            deepest = max(deepest, _depth(selection.selection_set, fragments, visiting))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in visiting:
+                inner = _depth(fragments[name].selection_set, fragments, visiting | {name})
+                deepest = max(deepest, inner)
+    return deepest
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    document: DocumentNode | None
+    errors: dict[str, Any] | None  # a ready 400 body when the text does not parse or validate
+
+
+class GraphQLEngine:
+    def __init__(self, *, max_depth: int = DEFAULT_MAX_DEPTH, cache_size: int = 512) -> None:
+        self.schema = build_schema()
+        self.max_depth = max_depth
+        self._rules = (*specified_rules, depth_limit_rule(max_depth))
+        self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._cache_size = cache_size
+
+    def prepare(self, query: str) -> PreparedDocument:
+        prepared = self._cache.get(query)
+        if prepared is not None:
+            self._cache.move_to_end(query)
+            return prepared
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            prepared = PreparedDocument(None, request_error([error], 400, "GRAPHQL_PARSE_FAILED"))
+        else:
+            errors = validate(self.schema, document, self._rules)
+            prepared = PreparedDocument(
+                document, request_error(errors, 400, "GRAPHQL_VALIDATION_FAILED") if errors else None
+            )
+        self._cache[query] = prepared
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return prepared
+
+    def run(
+        self, body: Any, context: RequestContext, *, queries_only: bool = False
+    ) -> tuple[int, dict[str, Any]]:
+        query, variables, operation_name = _read_body(body)
+        prepared = self.prepare(query)
+        if prepared.errors is not None or prepared.document is None:
+            return 400, prepared.errors or {}
+        if queries_only and _operation_type(prepared.document, operation_name) is not OperationType.QUERY:
+            raise Forbidden("Only queries may be sent to the client graph", operationName=operation_name)
+        result = execute(
+            self.schema,
+            prepared.document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+        )
+        if result.data is None and result.errors and all(error.path is None for error in result.errors):
+            # Variables that do not coerce, or an operation that cannot be chosen: nothing ran.
+            return 400, request_error(list(result.errors), 400, "BAD_USER_INPUT")
+        answer: dict[str, Any] = {}
+        if result.errors:
+            answer["errors"] = [format_graphql_error(error) for error in result.errors]
+        answer["data"] = result.data
+        return 200, answer
+
+
+def _read_body(body: Any) -> tuple[str, dict[str, Any] | None, str | None]:
+    if not isinstance(body, Mapping):
+        raise BadRequest("The request body must be a JSON object with a query", error_code="BAD_REQUEST")
+    query, variables, operation_name = body.get("query"), body.get("variables"), body.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        raise BadRequest("The request body has no query", error_code="BAD_REQUEST")
+    if variables is not None and not isinstance(variables, Mapping):
+        raise BadRequest("variables must be a JSON object", error_code="BAD_REQUEST")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("operationName must be a string", error_code="BAD_REQUEST")
+    return query, dict(variables) if variables is not None else None, operation_name
+
+
+def _operation_type(document: DocumentNode, operation_name: str | None) -> OperationType | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    for operation in operations:
+        if operation_name is None or (operation.name is not None and operation.name.value == operation_name):
+            return operation.operation
+    return None
+
+
+__all__ = ["DEFAULT_MAX_DEPTH", "GraphQLEngine", "PreparedDocument", "RoqError", "build_schema"]

@@ -1,0 +1,75 @@
+"""The one place where errors become ROQ's envelope.
+
+An error answer carries ``errors[i].extensions = {response: {statusCode, message, error, errorCode,
+variables}, code}``; ``code`` is the HTTP status name, or for a 400 the error code itself. ROQ's SDK raises
+``HttpException(message, statusCode, errorCode)`` from ``extensions.response``.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from graphql import GraphQLError
+
+from roqmock.domain.errors import RoqError
+
+logger = logging.getLogger("roqmock")
+
+INTERNAL_MESSAGE = "Something Went Wrong. Please Try Later"
+
+
+def envelope(
+    status: int, error_code: str, message: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``extensions`` of one error."""
+    phrase = HTTPStatus(status).phrase
+    return {
+        "response": {
+            "statusCode": status,
+            "message": message,
+            "error": phrase,
+            "errorCode": error_code,
+            "variables": variables or {},
+        },
+        "code": error_code if status == 400 else phrase.upper().replace(" ", "_"),
+    }
+
+
+def error_body(status: int, error_code: str, message: str, **variables: Any) -> dict[str, Any]:
+    """A whole GraphQL answer that carries a single error (for refusals before execution)."""
+    return {
+        "errors": [{"message": message, "extensions": envelope(status, error_code, message, variables)}],
+        "data": None,
+    }
+
+
+def roq_error_body(error: RoqError) -> dict[str, Any]:
+    return error_body(error.status, error.error_code, error.message, **error.variables)
+
+
+def format_graphql_error(error: GraphQLError) -> dict[str, Any]:
+    """Render an error raised while executing: a domain error keeps its code, anything else is a 500."""
+    formatted = error.formatted
+    original = error.original_error
+    if isinstance(original, RoqError):
+        formatted["message"] = original.message
+        formatted["extensions"] = envelope(
+            original.status, original.error_code, original.message, original.variables
+        )
+        return formatted
+    if original is not None and not error.message.startswith("Cannot return null for non-nullable"):
+        logger.exception("unexpected error in %s", ".".join(map(str, error.path or ())), exc_info=original)
+    # A non-null field answered null (MessageModel.deletedAt, say) or a real bug: ROQ's INTERNAL_ERROR.
+    formatted["extensions"] = envelope(500, "INTERNAL_ERROR", INTERNAL_MESSAGE, {"reason": error.message})
+    return formatted
+
+
+def request_error(errors: list[GraphQLError], status: int, error_code: str) -> dict[str, Any]:
+    """Errors that stop a request before execution: parse, validation, variables."""
+    return {
+        "errors": [
+            {**error.formatted, "extensions": envelope(status, error_code, error.message)} for error in errors
+        ],
+    }

@@ -1,0 +1,140 @@
+"""Tokens as ROQ issues them: HS256 JWTs with ROQ's claims, signed with the server's secret."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from roqmock.domain.errors import BadRequest, Unauthorized
+
+_SERVICE_NAMESPACE = uuid.UUID("2d0f5f9c-1c9b-4d43-9a53-7c6a1a3f7e20")
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*", re.IGNORECASE)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31557600}
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    environment_id: str
+    user_id: str | None  # None: the service account, acting as super admin
+    expires_at: int
+
+
+def parse_expires_in(value: Any) -> int:
+    """Seconds from an ``expiresIn``: a number of seconds, or a duration such as ``"3600s"`` or ``"2h"``."""
+    if isinstance(value, bool):
+        raise _bad_expires_in(value)
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.fullmatch(value)):
+        amount, unit = match.groups()
+        # A bare number in a string is milliseconds, as in the `ms` package ROQ's JWT library uses.
+        seconds = float(amount) * _UNIT_SECONDS[(unit or "ms").lower()]
+    else:
+        raise _bad_expires_in(value)
+    if seconds < 1:
+        raise _bad_expires_in(value)
+    return int(seconds)
+
+
+def _bad_expires_in(value: Any) -> BadRequest:
+    return BadRequest(
+        'expiresIn must be a positive number of seconds or a duration such as "3600s"',
+        error_code="INVALID_EXPIRES_IN",
+        value=value,
+    )
+
+
+class TokenAuthority:
+    def __init__(self, *, environment_id: str, api_key: str, secret: str, default_ttl: int = 3600) -> None:
+        self.environment_id = environment_id
+        self.api_key = api_key
+        self._secret = secret
+        self.default_ttl = default_ttl
+        self.service_account_id = str(uuid.uuid5(_SERVICE_NAMESPACE, environment_id))
+
+    # ------------------------------------------------------------ issuing
+
+    def check_credentials(self, environment_id: Any, api_key: Any) -> None:
+        if environment_id != self.environment_id or api_key != self.api_key:
+            raise Unauthorized("Invalid environment id or api key", error_code="INVALID_API_KEY")
+
+    def issue(self, user_id: str | None, *, ttl: int | None = None, tenant_id: str | None = None) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "roqEnvironmentId": self.environment_id,
+            "roqUserId": user_id or self.service_account_id,
+            "notificationToken": uuid.uuid4().hex,
+            "iat": now,
+            "exp": now + (ttl or self.default_ttl),
+        }
+        if user_id is None:
+            claims["roqServiceAccount"] = True
+        if tenant_id is not None:
+            claims["tenantId"] = tenant_id
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    # ------------------------------------------------------------ verifying
+
+    def verify(self, token: str) -> Claims:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                options={"require": ["exp", "iat", "roqEnvironmentId", "roqUserId"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("The token has expired") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized("The token's signature is invalid") from None
+        except jwt.PyJWTError:
+            raise Unauthorized("The token is malformed") from None
+        if claims["roqEnvironmentId"] != self.environment_id:
+            raise Unauthorized("The token belongs to another environment")
+        is_service = (
+            claims.get("roqServiceAccount") is True and claims["roqUserId"] == self.service_account_id
+        )
+        return Claims(
+            environment_id=claims["roqEnvironmentId"],
+            user_id=None if is_service else str(claims["roqUserId"]),
+            expires_at=int(claims["exp"]),
+        )
+
+    def bearer(self, header: str | None) -> Claims:
+        """Verify ``roq-platform-authorization: Bearer <jwt>``."""
+        if not header:
+            raise Unauthorized("Missing roq-platform-authorization token")
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("roq-platform-authorization must be 'Bearer <token>'")
+        return self.verify(token.strip())
+
+    def check_server_header(self, header: str | None) -> None:
+        """Verify ``roq-platform-server-authorization: Basic base64(environmentId:apiKey)``."""
+        if not header:
+            raise Unauthorized("Missing roq-platform-server-authorization header", error_code="MISSING_AUTH")
+        scheme, _, encoded = header.strip().partition(" ")
+        try:
+            if scheme.lower() != "basic":
+                raise ValueError(scheme)
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (ValueError, binascii.Error):
+            raise Unauthorized(
+                "roq-platform-server-authorization must be 'Basic base64(environmentId:apiKey)'",
+                error_code="INVALID_AUTH_HEADER",
+            ) from None
+        environment_id, separator, api_key = decoded.partition(":")
+        if not separator:
+            raise Unauthorized(
+                "roq-platform-server-authorization must be 'Basic base64(environmentId:apiKey)'",
+                error_code="INVALID_AUTH_HEADER",
+            )
+        self.check_credentials(environment_id, api_key)

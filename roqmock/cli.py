@@ -1,0 +1,139 @@
+"""``roqmock serve``: ROQ's chat API on a socket, on seeded demo data or empty."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import socket
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from roqmock.app import create_app
+from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, Settings
+from roqmock.domain.lists import DEFAULT_MAX_LIMIT
+from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role, parse_permission
+from roqmock.mock import RoqMock
+from roqmock.seed import DEMO, WorldSize, seed_world
+
+DEFAULT_SEED = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roqmock", description="A faithful in-memory mock of ROQ's Chat API."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    serve.add_argument(
+        "--port", type=int, default=4000, help="port to bind; 0 picks a free one (default: 4000)"
+    )
+    serve.add_argument("--environment-id", default=DEFAULT_ENVIRONMENT_ID)
+    serve.add_argument("--api-key", default=DEFAULT_API_KEY)
+    serve.add_argument(
+        "--token-secret", default=None, help="HS256 secret for tokens (default: random per run)"
+    )
+    serve.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the demo world and of ids")
+    serve.add_argument("--empty", action="store_true", help="start with no data at all")
+    serve.add_argument("--users", type=int, default=DEMO.users)
+    serve.add_argument("--conversations", type=int, default=DEMO.conversations)
+    serve.add_argument("--messages", type=int, default=DEMO.messages)
+    serve.add_argument(
+        "--max-limit", type=int, default=DEFAULT_MAX_LIMIT, help="largest page (default: 1000)"
+    )
+    serve.add_argument("--max-depth", type=int, default=4, help="deepest query, data levels not counted")
+    serve.add_argument("--roles", type=Path, default=None, help="JSON file of role definitions")
+    serve.add_argument("--log-level", default="warning")
+    return parser
+
+
+def load_roles(path: Path | None) -> dict[str, Role]:
+    """Roles from JSON: ``{"key": {"name": ..., "permissions": ["Conversation:read:all", ...]}}``."""
+    roles = {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}
+    if path is None:
+        return roles
+    raw: Any = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, Mapping):
+        raise ValueError("the roles file must hold a JSON object of role key -> role")
+    for key, spec in raw.items():
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"role {key!r} must be an object")
+        roles[key] = Role(
+            key=key,
+            name=str(spec.get("name", key)),
+            description=spec.get("description"),
+            permissions=tuple(parse_permission(text) for text in spec.get("permissions", ())),
+        )
+    return roles
+
+
+def make_mock(args: argparse.Namespace) -> RoqMock:
+    settings = Settings(
+        environment_id=args.environment_id,
+        api_key=args.api_key,
+        max_limit=args.max_limit,
+        max_depth=args.max_depth,
+        roles=load_roles(args.roles),
+        **({"token_secret": args.token_secret} if args.token_secret else {}),
+    )
+    mock = RoqMock(settings, seed=args.seed)
+    if not args.empty:
+        size = WorldSize(users=args.users, conversations=args.conversations, messages=args.messages)
+        seed_world(mock.store, seed=args.seed, size=size)
+    return mock
+
+
+def banner(mock: RoqMock, url: str) -> str:
+    settings = mock.settings
+    basic = base64.b64encode(f"{settings.environment_id}:{settings.api_key}".encode()).decode()
+    users = sorted(mock.store.world.users.values(), key=lambda user: user.reference)
+    lines = [
+        f"roqmock is serving ROQ's chat API at {url}",
+        f"  server graph   {url}/v01/server/graphql   (GET it in a browser for the explorer)",
+        f"  environment id {settings.environment_id}",
+        f"  api key        {settings.api_key}",
+        f"  server header  roq-platform-server-authorization: Basic {basic}",
+        "  tokens         POST /v01/authorize/serviceAccount {email, environmentId, apiKey}",
+        "                 POST /v01/authorize {environmentId, apiKey, userId} with the service token",
+        f"  world          {len(users)} users, {len(mock.store.world.conversations)} conversations, "
+        f"{len(mock.store.world.messages)} messages",
+    ]
+    for user in users[:6]:
+        lines.append(
+            f"    {user.reference:<10} {user.id}  {user.first_name or ''} {user.last_name or ''}".rstrip()
+        )
+    lines.append("  from ROQ's SDK: new Platform({environmentId, apiKey, host: '" + url + "'})")
+    return "\n".join(lines)
+
+
+def serve(args: argparse.Namespace) -> None:
+    mock = make_mock(args)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    print(banner(mock, f"http://{host}:{port}"), flush=True)
+    config = uvicorn.Config(create_app(mock), log_level=args.log_level, access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            serve(args)
+    except (ValueError, OSError) as error:
+        print(f"roqmock: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

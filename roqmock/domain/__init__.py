@@ -1,0 +1,1 @@
+"""ROQ's chat domain in plain Python: no GraphQL, no HTTP."""

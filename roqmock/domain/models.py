@@ -1,0 +1,111 @@
+"""The records roqmock stores. Field names follow ROQ's schema, in snake case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(slots=True)
+class Tenant:
+    id: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    reference: str | None = None
+    is_default: bool = False
+
+
+@dataclass(slots=True)
+class User:
+    id: str
+    reference: str
+    email: str
+    created_at: datetime
+    updated_at: datetime
+    first_name: str | None = None
+    last_name: str | None = None
+    active: bool = True
+    phone: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    avatar_url: str | None = None
+    custom_data: dict[str, Any] | None = None
+    tenant_id: str | None = None
+    is_opted_in: bool = False
+    opted_in_at: datetime | None = None
+    synced: bool = True
+    two_factor_enabled: bool = False
+    role_keys: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Conversation:
+    id: str
+    title: str
+    owner_id: str
+    is_group: bool
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    active: bool = True
+
+
+@dataclass(slots=True)
+class ConversationUser:
+    """A member of a conversation: one row per (conversation, user)."""
+
+    id: str
+    conversation_id: str
+    user_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class ConversationTag:
+    id: str
+    conversation_id: str
+    tag: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class Message:
+    id: str
+    body: str
+    conversation_id: str
+    author_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    is_system: bool = False
+    file_id: str | None = None
+    conversation_user_id: str | None = None
+    message_status_id: str | None = None
+    deleted_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class FileCategory:
+    id: str
+    key: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    is_public_by_default: bool = False
+    max_size: float | None = None
+
+
+@dataclass(slots=True)
+class File:
+    id: str
+    name: str
+    content_type: str
+    created_by_user_id: str
+    file_category_id: str
+    created_at: datetime
+    updated_at: datetime
+    is_public: bool = False
+    status: str = "ready"
+    url: str | None = None

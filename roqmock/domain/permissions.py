@@ -1,0 +1,247 @@
+"""Who may do what: ROQ's roles, permissions and scopes, in one place.
+
+* The super admin (a service-account token) may do everything, from the server side only.
+* A user acts through roles. A role grants permissions ``(entity, operation, scope)``; a new role grants
+  nothing. The widest scope granted by any of the user's roles applies: ``all`` > ``tenant`` > ``own``.
+* Read ``own``: conversations the caller is a member of, and their messages. ``tenant``: conversations
+  with a member in the caller's tenant (a caller without a tenant sees its own only). ``all``: every one.
+* Update (tags) and delete ``own``: the caller owns the conversation; ``tenant``: its owner is in the
+  caller's tenant; ``all``: any. A conversation that exists but may not be touched is 403, never 404.
+* Lists are filtered, never refused; ``totalCount`` counts only what the caller may see.
+* ``createConversation`` by a user needs Conversation create; ``ownerId`` must be the caller and be among
+  ``memberIds``. ``createMessage`` by a user needs ``authorId`` to be the caller, and the caller a member.
+* Users: read with the caller's User read scope (``own``: itself; ``tenant``: its tenant; ``all``).
+  Files: read ``own`` means files the caller created, public files, and files attached to messages it
+  may read. Creating users and (un)assigning roles is for the super admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from roqmock.domain.errors import Forbidden
+
+if TYPE_CHECKING:
+    from roqmock.domain.models import Conversation, File, User
+    from roqmock.domain.store import World
+
+
+class Entity(StrEnum):
+    CONVERSATION = "Conversation"
+    MESSAGE = "Message"
+    USER = "User"
+    FILE = "File"
+
+
+class Operation(StrEnum):
+    CREATE = "create"
+    READ = "read"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class Scope(StrEnum):
+    OWN = "own"
+    TENANT = "tenant"
+    ALL = "all"
+
+
+_BREADTH = {Scope.OWN: 0, Scope.TENANT: 1, Scope.ALL: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    entity: Entity
+    operation: Operation
+    scope: Scope | None = None  # create has no scope
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    key: str
+    name: str
+    permissions: tuple[Permission, ...] = ()
+    description: str | None = None
+    is_system_managed: bool = False
+
+
+DEFAULT_ROLE_KEY = "user"
+
+# ROQ's documented example role: start conversations, see and manage your own, read their messages.
+DEFAULT_USER_ROLE = Role(
+    key=DEFAULT_ROLE_KEY,
+    name="User",
+    description="Every new user: chat in the conversations they belong to",
+    is_system_managed=True,
+    permissions=(
+        Permission(Entity.CONVERSATION, Operation.CREATE),
+        Permission(Entity.CONVERSATION, Operation.READ, Scope.OWN),
+        Permission(Entity.CONVERSATION, Operation.UPDATE, Scope.OWN),
+        Permission(Entity.CONVERSATION, Operation.DELETE, Scope.OWN),
+        Permission(Entity.MESSAGE, Operation.READ, Scope.OWN),
+        Permission(Entity.USER, Operation.READ, Scope.TENANT),
+        Permission(Entity.FILE, Operation.READ, Scope.OWN),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is calling: the super admin, or one user with its tenant and roles."""
+
+    user_id: str | None = None
+    tenant_id: str | None = None
+
+    @property
+    def is_super_admin(self) -> bool:
+        return self.user_id is None
+
+
+SUPER_ADMIN = Actor()
+
+
+def parse_permission(text: str) -> Permission:
+    """Read ``"Conversation:read:own"`` (or ``"Conversation:create"``) from configuration."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise ValueError(f"a permission is Entity:operation[:scope], not {text!r}")
+    entity, operation = Entity(parts[0]), Operation(parts[1])
+    scope = Scope(parts[2]) if len(parts) == 3 else None
+    if (operation is Operation.CREATE) != (scope is None):
+        raise ValueError(f"{text!r}: create takes no scope, every other operation needs one")
+    return Permission(entity, operation, scope)
+
+
+def granted_scope(roles: Iterable[Role], entity: Entity, operation: Operation) -> Scope | None:
+    """The widest scope the roles grant for ``(entity, operation)``; ``None`` when none does."""
+    best: Scope | None = None
+    for role in roles:
+        for permission in role.permissions:
+            if permission.entity is entity and permission.operation is operation:
+                scope = permission.scope or Scope.ALL
+                if best is None or _BREADTH[scope] > _BREADTH[best]:
+                    best = scope
+    return best
+
+
+class Rules:
+    """The permission rules, read against one world's roles and memberships."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def roles_of(self, actor: Actor) -> list[Role]:
+        user = self.world.users.get(actor.user_id or "")
+        if user is None:
+            return []
+        roles: Mapping[str, Role] = self.world.roles
+        return [roles[key] for key in user.role_keys if key in roles]
+
+    def scope(self, actor: Actor, entity: Entity, operation: Operation) -> Scope | None:
+        if actor.is_super_admin:
+            return Scope.ALL
+        return granted_scope(self.roles_of(actor), entity, operation)
+
+    # -- conversations
+
+    def readable_conversation_ids(
+        self, actor: Actor, entity: Entity = Entity.CONVERSATION
+    ) -> set[str] | None:
+        """Ids of the conversations ``actor`` may read through ``entity``; ``None`` means all of them."""
+        scope = self.scope(actor, entity, Operation.READ)
+        if scope is Scope.ALL:
+            return None
+        if scope is None:
+            return set()
+        own = set(self.world.conversations_by_user.get(actor.user_id or "", ()))
+        if scope is Scope.OWN or actor.tenant_id is None:
+            return own
+        colleagues = {user.id for user in self.world.users.values() if user.tenant_id == actor.tenant_id}
+        for user_id in colleagues:
+            own.update(self.world.conversations_by_user.get(user_id, ()))
+        return own
+
+    def can_read_conversation(self, actor: Actor, conversation_id: str, entity: Entity) -> bool:
+        readable = self.readable_conversation_ids(actor, entity)
+        return readable is None or conversation_id in readable
+
+    def check_manage_conversation(
+        self, actor: Actor, conversation: Conversation, operation: Operation
+    ) -> None:
+        """Update (tags) and delete: the owner under ``own``, the owner's tenant under ``tenant``."""
+        scope = self.scope(actor, Entity.CONVERSATION, operation)
+        if scope is Scope.ALL:
+            return
+        if scope is Scope.OWN and conversation.owner_id == actor.user_id:
+            return
+        if scope is Scope.TENANT:
+            owner = self.world.users.get(conversation.owner_id)
+            if conversation.owner_id == actor.user_id or (
+                owner is not None and actor.tenant_id is not None and owner.tenant_id == actor.tenant_id
+            ):
+                return
+        raise _forbidden(Entity.CONVERSATION, operation, conversation_id=conversation.id)
+
+    def check_create_conversation(self, actor: Actor, owner_id: str, member_ids: Iterable[str]) -> None:
+        if actor.is_super_admin:
+            return
+        if self.scope(actor, Entity.CONVERSATION, Operation.CREATE) is None:
+            raise _forbidden(Entity.CONVERSATION, Operation.CREATE)
+        if owner_id != actor.user_id:
+            raise Forbidden("ownerId must be the calling user", ownerId=owner_id)
+        if owner_id not in set(member_ids):
+            raise Forbidden("the owner must be among memberIds", ownerId=owner_id)
+
+    # -- messages
+
+    def check_create_message(self, actor: Actor, author_id: str, conversation_id: str) -> None:
+        if actor.is_super_admin:
+            return
+        if author_id != actor.user_id:
+            raise Forbidden("authorId must be the calling user", authorId=author_id)
+        if actor.user_id not in self.world.members_by_conversation.get(conversation_id, {}):
+            raise Forbidden("Only members of a conversation may write to it", conversationId=conversation_id)
+
+    # -- users and files
+
+    def can_read_user(self, actor: Actor, user: User) -> bool:
+        scope = self.scope(actor, Entity.USER, Operation.READ)
+        if scope is Scope.ALL:
+            return True
+        if user.id == actor.user_id:
+            return scope is not None
+        return scope is Scope.TENANT and actor.tenant_id is not None and user.tenant_id == actor.tenant_id
+
+    def can_read_file(self, actor: Actor, file: File) -> bool:
+        scope = self.scope(actor, Entity.FILE, Operation.READ)
+        if scope is Scope.ALL:
+            return True
+        if scope is None:
+            return False
+        if file.is_public or file.created_by_user_id == actor.user_id:
+            return True
+        if scope is Scope.TENANT:
+            creator = self.world.users.get(file.created_by_user_id)
+            if creator is not None and actor.tenant_id is not None and creator.tenant_id == actor.tenant_id:
+                return True
+        readable = self.readable_conversation_ids(actor, Entity.MESSAGE)
+        return any(
+            readable is None or message.conversation_id in readable
+            for message in self.world.messages_by_file.get(file.id, ())
+        )
+
+    def check_super_admin(self, actor: Actor, operation: str) -> None:
+        if not actor.is_super_admin:
+            raise Forbidden(f"{operation} is for the server's service account only", operation=operation)
+
+
+def _forbidden(entity: Entity, operation: Operation, **variables: str) -> Forbidden:
+    return Forbidden(
+        f"You are not allowed to {operation.value} this {entity.value.lower()}",
+        entity=entity.value,
+        operation=operation.value,
+        **variables,
+    )

@@ -1,0 +1,420 @@
+"""ROQ's chat operations over one store: validate, check the rules, then change the world.
+
+Every mutation validates and checks everything before its first write, so a call that fails changes
+nothing. Mutations run under the store's lock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from roqmock.domain.clock import is_uuid
+from roqmock.domain.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationError
+from roqmock.domain.lists import DEFAULT_MAX_LIMIT, ListArgs, Page, compile_list, run_list
+from roqmock.domain.models import (
+    Conversation,
+    ConversationTag,
+    ConversationUser,
+    File,
+    FileCategory,
+    Message,
+    Tenant,
+    User,
+)
+from roqmock.domain.permissions import (
+    DEFAULT_ROLE_KEY,
+    SUPER_ADMIN,
+    Actor,
+    Entity,
+    Operation,
+    Role,
+    Rules,
+)
+from roqmock.domain.specs import MEMBER_SPEC, MESSAGE_SPEC, TAG_SPEC, USER_SPEC, conversation_spec, file_spec
+from roqmock.domain.store import Store, World
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class FileAssociation:
+    id: str
+    file_id: str
+    entity_name: str
+    entity_reference: str
+    created_at: Any
+    updated_at: Any
+
+
+class ChatService:
+    """The operations of ROQ's chat API, as the given actor performs them."""
+
+    def __init__(self, store: Store, *, max_limit: int = DEFAULT_MAX_LIMIT) -> None:
+        self.store = store
+        self.max_limit = max_limit
+
+    @property
+    def world(self) -> World:
+        return self.store.world
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(self.store.world)
+
+    # ------------------------------------------------------------ callers
+
+    def actor_for(self, user_id: str | None) -> Actor:
+        """The actor for a token's user (``None``: the super admin). An unknown user is refused."""
+        if user_id is None:
+            return SUPER_ADMIN
+        user = self.world.users.get(user_id)
+        if user is None:
+            raise Unauthorized("The user of this token does not exist", userId=user_id)
+        return Actor(user_id=user.id, tenant_id=user.tenant_id)
+
+    # ------------------------------------------------------------ conversations
+
+    def conversations(self, actor: Actor, args: ListArgs) -> Page[Conversation]:
+        readable = self.rules.readable_conversation_ids(actor)
+        world = self.world
+        candidates: Iterable[Conversation] = (
+            world.conversations.values()
+            if readable is None
+            else (world.conversations[cid] for cid in readable if cid in world.conversations)
+        )
+        return run_list(candidates, conversation_spec(world), args, max_limit=self.max_limit)
+
+    def conversation_users(self, conversation: Conversation) -> Page[ConversationUser]:
+        return run_list(
+            self.world.members_of(conversation.id), MEMBER_SPEC, ListArgs(), max_limit=self.max_limit
+        )
+
+    def conversation_tags(self, conversation: Conversation) -> Page[ConversationTag]:
+        tags = self.world.tags_by_conversation.get(conversation.id, {}).values()
+        return run_list(tags, TAG_SPEC, ListArgs(), max_limit=self.max_limit)
+
+    def create_conversation(
+        self,
+        actor: Actor,
+        *,
+        title: str,
+        owner_id: str,
+        member_ids: Sequence[str],
+        is_group: bool | None = None,
+        archived: bool | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> Conversation:
+        _require_uuid_property("ownerId", owner_id)
+        _require_uuid_property("memberIds", *member_ids, each=True)
+        members = list(dict.fromkeys(member_ids))
+        with self.store.lock:
+            self.rules.check_create_conversation(actor, owner_id, members)
+            for user_id in [owner_id, *members]:
+                self._user(user_id)
+            world, store = self.world, self.store
+            now = store.clock.now()
+            conversation = Conversation(
+                id=store.ids.new(),
+                title=title,
+                owner_id=owner_id,
+                is_group=is_group if is_group is not None else len(members) > 2,
+                archived=bool(archived),
+                created_at=now,
+                updated_at=now,
+            )
+            world.add_conversation(conversation)
+            for user_id in members:
+                world.add_member(ConversationUser(store.ids.new(), conversation.id, user_id, now, now))
+            for tag in dict.fromkeys(tags or ()):
+                world.add_tag(ConversationTag(store.ids.new(), conversation.id, tag, store.clock.now()))
+            return conversation
+
+    def delete_conversation(self, actor: Actor, conversation_id: str) -> str:
+        _require_uuid_argument(conversation_id)
+        with self.store.lock:
+            conversation = self._conversation(conversation_id)
+            self.rules.check_manage_conversation(actor, conversation, Operation.DELETE)
+            self.world.remove_conversation(conversation.id)
+            return conversation.id
+
+    def assign_tags(self, actor: Actor, conversation_id: str, tags: Sequence[str]) -> bool:
+        _require_uuid_argument(conversation_id)
+        with self.store.lock:
+            conversation = self._conversation(conversation_id)
+            self.rules.check_manage_conversation(actor, conversation, Operation.UPDATE)
+            present = self.world.tags_by_conversation[conversation.id]
+            for tag in dict.fromkeys(tags):
+                if tag not in present:
+                    self.world.add_tag(
+                        ConversationTag(self.store.ids.new(), conversation.id, tag, self.store.clock.now())
+                    )
+            return True
+
+    def unassign_tags(self, actor: Actor, conversation_id: str, tags: Sequence[str]) -> bool:
+        _require_uuid_argument(conversation_id)
+        with self.store.lock:
+            conversation = self._conversation(conversation_id)
+            self.rules.check_manage_conversation(actor, conversation, Operation.UPDATE)
+            present = self.world.tags_by_conversation[conversation.id]
+            for tag in dict.fromkeys(tags):
+                if tag in present:
+                    self.world.remove_tag(present[tag])
+            return True
+
+    # ------------------------------------------------------------ messages
+
+    def messages(self, actor: Actor, args: ListArgs) -> Page[Message]:
+        compiled = compile_list(MESSAGE_SPEC, args, max_limit=self.max_limit)
+        readable = self.rules.readable_conversation_ids(actor, Entity.MESSAGE)
+        return compiled.run(self._message_candidates(readable, args))
+
+    def _message_candidates(self, readable: set[str] | None, args: ListArgs) -> Iterator[Message]:
+        world = self.world
+        conversation_ids: Iterable[str] = (
+            world.messages_by_conversation.keys() if readable is None else readable
+        )
+        # A filter on one conversation reads that conversation's index only.
+        id_filter = (args.filter or {}).get("conversationId") or {}
+        wanted = id_filter.get("equalTo") if isinstance(id_filter, Mapping) else None
+        if isinstance(wanted, str) and is_uuid(wanted):
+            wanted = wanted.lower()
+            conversation_ids = [wanted] if readable is None or wanted in readable else []
+        for conversation_id in conversation_ids:
+            yield from world.messages_by_conversation.get(conversation_id, ())
+
+    def create_message(
+        self,
+        actor: Actor,
+        *,
+        author_id: str,
+        body: str,
+        conversation_id: str,
+        is_system: bool,
+        file_id: str | None = None,
+    ) -> Message:
+        _require_uuid_property("authorId", author_id)
+        _require_uuid_property("conversationId", conversation_id)
+        if file_id is not None:
+            _require_uuid_property("fileId", file_id)
+        with self.store.lock:
+            conversation = self._conversation(conversation_id)
+            self._user(author_id)
+            self.rules.check_create_message(actor, author_id, conversation.id)
+            if file_id is not None:
+                self._file(actor, file_id)
+            world, store = self.world, self.store
+            member = world.members_by_conversation[conversation.id].get(author_id)
+            now = store.clock.now()
+            message = Message(
+                id=store.ids.new(),
+                body=body,
+                conversation_id=conversation.id,
+                author_id=author_id,
+                created_at=now,
+                updated_at=now,
+                is_system=is_system,
+                file_id=file_id.lower() if file_id is not None else None,
+                conversation_user_id=member.id if member is not None else None,
+            )
+            world.add_message(message)
+            return message
+
+    def message_file_url(self, actor: Actor, message_id: str, file_id: str) -> str:
+        _require_uuid_argument(message_id, file_id)
+        message = self.world.messages.get(message_id.lower())
+        if message is None or not self.rules.can_read_conversation(
+            actor, message.conversation_id, Entity.MESSAGE
+        ):
+            raise NotFound.entity("Message", message_id)
+        if message.file_id != file_id.lower():
+            raise NotFound.entity("File", file_id)
+        file = self._file(actor, file_id, check_read=False)
+        return file.url or f"https://files.roqmock.invalid/{file.id}/{file.name}"
+
+    def message_file(self, message: Message) -> File | None:
+        return self.world.files.get(message.file_id) if message.file_id is not None else None
+
+    # ------------------------------------------------------------ users
+
+    def users(self, actor: Actor, args: ListArgs) -> Page[User]:
+        filters = dict(args.filter or {})
+        deactivated = filters.pop("withDeactivated", None) or {}
+        show_deactivated = deactivated.get("equalTo") is True or deactivated.get("notEqualTo") is False
+        rules = self.rules
+        candidates = (
+            user
+            for user in self.world.users.values()
+            if (show_deactivated or user.active) and rules.can_read_user(actor, user)
+        )
+        narrowed = ListArgs(filters, args.limit, args.offset, args.order, args.search)
+        return run_list(candidates, USER_SPEC, narrowed, max_limit=self.max_limit)
+
+    def user(self, actor: Actor, user_id: str) -> User:
+        _require_uuid_argument(user_id)
+        user = self._user(user_id)
+        if not self.rules.can_read_user(actor, user):
+            raise NotFound.entity("User", user_id)
+        return user
+
+    def create_user(
+        self,
+        actor: Actor,
+        *,
+        reference: str,
+        email: str,
+        roles: Sequence[str] | None = None,
+        tenant_id: str | None = None,
+        **profile: Any,
+    ) -> User:
+        unknown = set(profile) - _USER_PROFILE_FIELDS
+        if unknown:
+            raise BadRequest(f"unknown user fields: {', '.join(sorted(unknown))}")
+        if not _EMAIL.fullmatch(email):
+            raise ValidationError(
+                "email must be an email", error_code="IS_EMAIL", property="email", value=email
+            )
+        if tenant_id is not None:
+            _require_uuid_property("tenantId", tenant_id)
+        with self.store.lock:
+            self.rules.check_super_admin(actor, "createUser")
+            role_keys = list(dict.fromkeys(roles)) if roles is not None else [DEFAULT_ROLE_KEY]
+            self._roles(role_keys)
+            for user in self.world.users.values():
+                if user.email.lower() == email.lower() or user.reference == reference:
+                    taken = "email" if user.email.lower() == email.lower() else "reference"
+                    raise Conflict(f"A user with this {taken} already exists", property=taken)
+            now = self.store.clock.now()
+            if tenant_id is not None:
+                self._ensure_tenant(tenant_id.lower())
+            user = User(
+                id=self.store.ids.new(),
+                reference=reference,
+                email=email,
+                created_at=now,
+                updated_at=now,
+                tenant_id=tenant_id.lower() if tenant_id is not None else None,
+                role_keys=role_keys,
+                **{name: value for name, value in profile.items() if value is not None},
+            )
+            if user.is_opted_in:
+                user.opted_in_at = now
+            self.world.add_user(user)
+            return user
+
+    def assign_roles(self, actor: Actor, user_id: str, role_keys: Sequence[str]) -> bool:
+        _require_uuid_argument(user_id)
+        with self.store.lock:
+            self.rules.check_super_admin(actor, "assignRolesToUser")
+            user = self._user(user_id)
+            self._roles(role_keys)
+            for key in role_keys:
+                if key not in user.role_keys:
+                    user.role_keys.append(key)
+            return True
+
+    def unassign_roles(self, actor: Actor, user_id: str, role_keys: Sequence[str]) -> bool:
+        _require_uuid_argument(user_id)
+        with self.store.lock:
+            self.rules.check_super_admin(actor, "unassignRolesFromUser")
+            user = self._user(user_id)
+            self._roles(role_keys)
+            user.role_keys[:] = [key for key in user.role_keys if key not in set(role_keys)]
+            return True
+
+    def user_roles(self, user: User) -> list[Role]:
+        return [self.world.roles[key] for key in user.role_keys if key in self.world.roles]
+
+    def tenant(self, user: User) -> Tenant | None:
+        return self.world.tenants.get(user.tenant_id) if user.tenant_id is not None else None
+
+    # ------------------------------------------------------------ files
+
+    def files(self, actor: Actor, args: ListArgs) -> Page[File]:
+        rules = self.rules
+        candidates = (file for file in self.world.files.values() if rules.can_read_file(actor, file))
+        return run_list(candidates, file_spec(self.world), args, max_limit=self.max_limit)
+
+    def file(self, actor: Actor, file_id: str) -> File:
+        _require_uuid_argument(file_id)
+        return self._file(actor, file_id)
+
+    def file_category(self, file: File) -> FileCategory:
+        return self.world.file_categories[file.file_category_id]
+
+    def file_associations(self, file: File) -> list[FileAssociation]:
+        return [
+            FileAssociation(
+                message.id, file.id, "message", message.id, message.created_at, message.updated_at
+            )
+            for message in self.world.messages_by_file.get(file.id, ())
+        ]
+
+    def file_creator(self, file: File) -> User | None:
+        return self.world.users.get(file.created_by_user_id)
+
+    # ------------------------------------------------------------ lookups
+
+    def _conversation(self, conversation_id: str) -> Conversation:
+        conversation = self.world.conversations.get(conversation_id.lower())
+        if conversation is None:
+            raise NotFound.entity("Conversation", conversation_id)
+        return conversation
+
+    def _user(self, user_id: str) -> User:
+        user = self.world.users.get(user_id.lower())
+        if user is None:
+            raise NotFound.entity("User", user_id)
+        return user
+
+    def _file(self, actor: Actor, file_id: str, *, check_read: bool = True) -> File:
+        file = self.world.files.get(file_id.lower())
+        if file is None or (check_read and not self.rules.can_read_file(actor, file)):
+            raise NotFound.entity("File", file_id)
+        return file
+
+    def _roles(self, role_keys: Iterable[str]) -> None:
+        for key in role_keys:
+            if key not in self.world.roles:
+                raise NotFound(f"Role with key {key} not found", error_code="ROLE_NOT_FOUND", key=key)
+
+    def _ensure_tenant(self, tenant_id: str) -> Tenant:
+        tenant = self.world.tenants.get(tenant_id)
+        if tenant is None:
+            now = self.store.clock.now()
+            tenant = Tenant(id=tenant_id, name=f"Tenant {tenant_id[:8]}", created_at=now, updated_at=now)
+            self.world.tenants[tenant_id] = tenant
+        return tenant
+
+
+_USER_PROFILE_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "active",
+        "phone",
+        "locale",
+        "timezone",
+        "avatar_url",
+        "custom_data",
+        "is_opted_in",
+        "two_factor_enabled",
+    }
+)
+
+
+def _require_uuid_argument(*values: str) -> None:
+    for value in values:
+        if not is_uuid(value):
+            raise BadRequest(
+                "Provided argument should have been a valid uuid", error_code="INVALID_UUID", value=value
+            )
+
+
+def _require_uuid_property(name: str, *values: str, each: bool = False) -> None:
+    for value in values:
+        if not is_uuid(value):
+            message = f"each value in {name} must be a UUID" if each else f"{name} must be a UUID"
+            raise ValidationError(message, error_code="IS_UUID", property=name, value=value)

@@ -1,0 +1,206 @@
+"""Seeded worlds: realistic users, conversations, messages and files from one seed, with Faker.
+
+Everything random comes from the seed (one Faker instance and one ``random.Random`` per world, never the
+global ones), and timestamps from a fixed start, so the same seed and sizes give the same world, byte for
+byte, on any machine with the same Faker.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from faker import Faker
+
+from roqmock.domain.models import (
+    Conversation,
+    ConversationTag,
+    ConversationUser,
+    File,
+    FileCategory,
+    Message,
+    Tenant,
+    User,
+)
+from roqmock.domain.permissions import DEFAULT_ROLE_KEY
+from roqmock.domain.store import Store
+
+EPOCH = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+BOT_REFERENCE = "roq-bot"
+
+TAGS = ("support", "sales", "urgent", "design", "engineering", "billing", "onboarding", "feedback")
+GROUP_TOPICS = ("Launch plan", "Design review", "Weekly sync", "Support escalations", "Offsite", "Roadmap")
+FILE_KINDS = (("pdf", "application/pdf"), ("png", "image/png"), ("jpg", "image/jpeg"), ("csv", "text/csv"))
+
+
+@dataclass(frozen=True, slots=True)
+class WorldSize:
+    users: int = 6
+    conversations: int = 5
+    messages: int = 40
+    files: int = 3
+    tenants: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("users", "conversations", "messages", "files", "tenants"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.conversations and self.users < 2:
+            raise ValueError("conversations need at least two users")
+
+
+DEMO = WorldSize()
+
+
+def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str = "en_US") -> None:
+    """Fill ``store``'s world (expected empty) with a world made from ``seed``."""
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    world, ids = store.world, store.ids
+    moment = EPOCH
+
+    def tick(max_minutes: int = 90) -> datetime:
+        nonlocal moment
+        moment = moment + timedelta(minutes=rng.randint(1, max_minutes), milliseconds=rng.randint(1, 999))
+        return moment
+
+    tenants = []
+    for index in range(size.tenants):
+        when = tick()
+        tenant = Tenant(
+            ids.new(), fake.company(), when, when, reference=f"tenant-{index + 1}", is_default=index == 0
+        )
+        world.tenants[tenant.id] = tenant
+        tenants.append(tenant)
+
+    users: list[User] = []
+    emails: set[str] = set()
+    for index in range(size.users):
+        first, last = fake.first_name(), fake.last_name()
+        email = f"{first}.{last}@{fake.free_email_domain()}".lower().replace(" ", "")
+        while email in emails:
+            email = f"{first}.{last}{rng.randint(2, 999)}@{fake.free_email_domain()}".lower().replace(" ", "")
+        emails.add(email)
+        when = tick()
+        user = User(
+            id=ids.new(),
+            reference=f"user-{index + 1}",
+            email=email,
+            created_at=when,
+            updated_at=when,
+            first_name=first,
+            last_name=last,
+            phone=fake.phone_number(),
+            locale=rng.choice(("en-US", "de-DE", "fr-FR", "es-ES")),
+            timezone=fake.timezone(),
+            avatar_url=f"https://avatars.roqmock.invalid/{index + 1}.png",
+            tenant_id=tenants[index % len(tenants)].id if tenants else None,
+            is_opted_in=rng.random() < 0.5,
+            role_keys=[DEFAULT_ROLE_KEY],
+        )
+        if user.is_opted_in:
+            user.opted_in_at = when
+        world.add_user(user)
+        users.append(user)
+
+    bot: User | None = None
+    if size.conversations and size.messages:
+        when = tick()
+        bot = User(
+            ids.new(), BOT_REFERENCE, "bot@roqmock.invalid", when, when, first_name="ROQ", last_name="Bot"
+        )
+        world.add_user(bot)
+
+    categories = {}
+    for key, name in (("MESSAGE_ATTACHMENT", "Message attachment"), ("USER_FILES", "User files")):
+        when = tick()
+        category = FileCategory(ids.new(), key, name, when, when, max_size=10_485_760.0)
+        world.file_categories[category.id] = category
+        categories[key] = category
+
+    files: list[File] = []
+    for _ in range(size.files if users else 0):
+        extension, content_type = rng.choice(FILE_KINDS)
+        when = tick()
+        owner = rng.choice(users)
+        file_id = ids.new()
+        name = f"{fake.word()}-{fake.word()}.{extension}"
+        file = File(
+            id=file_id,
+            name=name,
+            content_type=content_type,
+            created_by_user_id=owner.id,
+            file_category_id=categories["MESSAGE_ATTACHMENT"].id,
+            created_at=when,
+            updated_at=when,
+            is_public=rng.random() < 0.3,
+            url=f"https://files.roqmock.invalid/{file_id}/{name}",
+        )
+        world.add_file(file)
+        files.append(file)
+
+    conversations: list[Conversation] = []
+    for index in range(size.conversations):
+        is_group = index % 2 == 1 and len(users) > 2
+        members = rng.sample(users, k=rng.randint(3, min(5, len(users))) if is_group else 2)
+        owner = members[0]
+        title = rng.choice(GROUP_TOPICS) if is_group else f"{members[0].first_name} & {members[1].first_name}"
+        when = tick()
+        conversation = Conversation(
+            id=ids.new(),
+            title=title,
+            owner_id=owner.id,
+            is_group=is_group,
+            archived=rng.random() < 0.15,
+            created_at=when,
+            updated_at=when,
+        )
+        world.add_conversation(conversation)
+        for member in members:
+            world.add_member(ConversationUser(ids.new(), conversation.id, member.id, when, when))
+        for tag in rng.sample(TAGS, k=rng.randint(0, 3)):
+            world.add_tag(ConversationTag(ids.new(), conversation.id, tag, tick(1)))
+        conversations.append(conversation)
+
+    unattached = list(files)
+    for _ in range(size.messages if conversations else 0):
+        conversation = rng.choice(conversations)
+        members_by_user = world.members_by_conversation[conversation.id]
+        system = bot is not None and rng.random() < 0.08
+        author_id = bot.id if system and bot is not None else rng.choice(list(members_by_user))
+        file = unattached.pop() if unattached and not system and rng.random() < 0.2 else None
+        when = tick(30)
+        member = members_by_user.get(author_id)
+        world.add_message(
+            Message(
+                id=ids.new(),
+                body=_system_body(fake) if system else _markdown_body(fake, rng),
+                conversation_id=conversation.id,
+                author_id=author_id,
+                created_at=when,
+                updated_at=when,
+                is_system=system,
+                file_id=file.id if file is not None else None,
+                conversation_user_id=member.id if member is not None else None,
+            )
+        )
+    store.clock.observe(moment)
+
+
+def _markdown_body(fake: Faker, rng: random.Random) -> str:
+    shape = rng.random()
+    if shape < 0.5:
+        return str(fake.sentence(nb_words=rng.randint(4, 14)))
+    if shape < 0.7:
+        words = fake.words(nb=2)
+        return f"**{words[0].capitalize()}** {fake.sentence()} _{words[1]}_"
+    if shape < 0.85:
+        items = "\n".join(f"- {fake.sentence(nb_words=5)}" for _ in range(rng.randint(2, 4)))
+        return f"{fake.sentence(nb_words=6)}\n\n{items}"
+    return f"{fake.sentence(nb_words=5)} See `{fake.file_name()}` and [the notes]({fake.uri()})."
+
+
+def _system_body(fake: Faker) -> str:
+    return f"_{fake.first_name()} joined the conversation_"

@@ -1,0 +1,103 @@
+"""The store's reset, clock, ids and indexes, and seeded worlds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from roqmock.domain.clock import Clock, IdSource, is_uuid, parse_iso, to_iso
+from roqmock.domain.permissions import SUPER_ADMIN
+from roqmock.domain.service import ChatService
+from roqmock.domain.store import Store, World
+from roqmock.seed import WorldSize, seed_world
+
+
+def test_the_clock_never_repeats_a_timestamp() -> None:
+    frozen = datetime(2025, 1, 1, tzinfo=UTC)
+    clock = Clock(now=lambda: frozen)
+    stamps = [clock.now() for _ in range(1000)]
+    assert len(set(stamps)) == 1000
+    assert stamps == sorted(stamps)
+    assert stamps[0] == frozen
+
+
+def test_the_clock_stays_after_observed_moments() -> None:
+    clock = Clock(now=lambda: datetime(2025, 1, 1, tzinfo=UTC))
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    clock.observe(later)
+    assert clock.now() > later
+
+
+def test_a_virtual_clock_is_reproducible() -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    assert [Clock(start).now() for _ in range(3)] == [start] * 3
+    clock = Clock(start)
+    assert [to_iso(clock.now()) for _ in range(2)] == ["2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00.001Z"]
+
+
+def test_ids_are_uuids_from_a_seedable_source() -> None:
+    first, second = IdSource(42), IdSource(42)
+    ids = [first.new() for _ in range(50)]
+    assert ids == [second.new() for _ in range(50)]
+    assert all(is_uuid(value) for value in ids)
+    assert len(set(ids)) == 50
+    assert IdSource(43).new() != ids[0]
+
+
+def test_iso_round_trip() -> None:
+    moment = parse_iso("2024-05-06T07:08:09.123Z")
+    assert to_iso(moment) == "2024-05-06T07:08:09.123Z"
+    assert parse_iso("2024-05-06") == datetime(2024, 5, 6, tzinfo=UTC)
+
+
+def test_reset_forgets_everything_and_restarts_ids() -> None:
+    store = Store(seed=3)
+    service = ChatService(store)
+    first_id = store.ids.new()
+    store.reset()
+    user = service.create_user(SUPER_ADMIN, reference="a", email="a@example.com")
+    assert user.id == first_id
+    service.create_conversation(SUPER_ADMIN, title="t", owner_id=user.id, member_ids=[user.id])
+    store.reset()
+    assert store.world == World(roles=dict(store.role_definitions))
+
+
+def test_deleting_a_conversation_cleans_every_index() -> None:
+    store = Store(seed=1)
+    seed_world(store, seed=1, size=WorldSize(users=4, conversations=3, messages=30, files=3))
+    service = ChatService(store)
+    world = store.world
+    for conversation_id in list(world.conversations):
+        service.delete_conversation(SUPER_ADMIN, conversation_id)
+    assert world.conversations == {} and world.members == {} and world.tags == {} and world.messages == {}
+    assert world.members_by_conversation == {} and world.tags_by_conversation == {}
+    assert world.messages_by_conversation == {} and world.messages_by_file == {}
+    assert all(not ids for ids in world.conversations_by_user.values())
+
+
+def test_messages_are_indexed_by_conversation_in_creation_order() -> None:
+    store = Store(seed=2)
+    seed_world(store, seed=2, size=WorldSize(users=5, conversations=4, messages=60))
+    world = store.world
+    assert sum(len(messages) for messages in world.messages_by_conversation.values()) == len(world.messages)
+    for conversation_id, messages in world.messages_by_conversation.items():
+        assert all(message.conversation_id == conversation_id for message in messages)
+        assert [m.created_at for m in messages] == sorted(m.created_at for m in messages)
+
+
+def test_same_seed_same_world() -> None:
+    worlds = []
+    for _ in range(2):
+        store = Store(seed=11)
+        seed_world(store, seed=11, size=WorldSize(users=7, conversations=6, messages=50, files=4))
+        worlds.append(store.world)
+    assert worlds[0] == worlds[1]
+    other = Store(seed=12)
+    seed_world(other, seed=12, size=WorldSize(users=7, conversations=6, messages=50, files=4))
+    assert other.world != worlds[0]
+
+
+def test_new_writes_come_after_the_seeded_world() -> None:
+    store = Store(seed=5)
+    seed_world(store, seed=5)
+    newest = max(message.created_at for message in store.world.messages.values())
+    assert store.clock.now() > newest

@@ -67,7 +67,10 @@ def create_app(mock: RoqMock) -> Starlette:
         ttl = parse_expires_in(expires_in) if expires_in is not None else None
         token = mock.tokens.issue(user.id, ttl=ttl, tenant_id=user.tenant_id)
         if "scope" in body or "keepLoggedIn" in body:
-            return JSONResponse({"accessToken": token, "idToken": token})
+            login = {"accessToken": token, "idToken": token}
+            if body.get("keepLoggedIn") is True:
+                login["refreshToken"] = mock.tokens.issue(user.id, ttl=30 * 86400, tenant_id=user.tenant_id)
+            return JSONResponse(login)
         return JSONResponse({"accessToken": token})
 
     async def server_graphql(request: Request) -> Response:

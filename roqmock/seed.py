@@ -170,9 +170,9 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
         members_by_user = world.members_by_conversation[conversation.id]
         system = bot is not None and rng.random() < 0.08
         author_id = bot.id if system and bot is not None else rng.choice(list(members_by_user))
-        file = unattached.pop() if unattached and not system and rng.random() < 0.2 else None
+        attachment = unattached.pop() if unattached and not system and rng.random() < 0.2 else None
         when = tick(30)
-        member = members_by_user.get(author_id)
+        author_row = members_by_user.get(author_id)
         world.add_message(
             Message(
                 id=ids.new(),
@@ -182,8 +182,8 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
                 created_at=when,
                 updated_at=when,
                 is_system=system,
-                file_id=file.id if file is not None else None,
-                conversation_user_id=member.id if member is not None else None,
+                file_id=attachment.id if attachment is not None else None,
+                conversation_user_id=author_row.id if author_row is not None else None,
             )
         )
     store.clock.observe(moment)

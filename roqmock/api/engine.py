@@ -28,7 +28,7 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     ValidationRule,
-    execute,
+    execute_sync,
     parse,
     specified_rules,
     validate,
@@ -159,7 +159,7 @@ class GraphQLEngine:
             return 400, prepared.errors or {}
         if queries_only and _operation_type(prepared.document, operation_name) is not OperationType.QUERY:
             raise Forbidden("Only queries may be sent to the client graph", operationName=operation_name)
-        result = execute(
+        result = execute_sync(
             self.schema,
             prepared.document,
             context_value=context,
@@ -172,8 +172,19 @@ class GraphQLEngine:
         answer: dict[str, Any] = {}
         if result.errors:
             answer["errors"] = [format_graphql_error(error) for error in result.errors]
-        answer["data"] = result.data
+        answer["data"] = _integral_floats(result.data)
         return 200, answer
+
+
+def _integral_floats(value: Any) -> Any:
+    """Render a whole Float as JavaScript does (``3``, not ``3.0``): ROQ's totalCount is a Float."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {key: _integral_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats(item) for item in value]
+    return value
 
 
 def _read_body(body: Any) -> tuple[str, dict[str, Any] | None, str | None]:

@@ -51,7 +51,7 @@ def roq_error_body(error: RoqError) -> dict[str, Any]:
 
 def format_graphql_error(error: GraphQLError) -> dict[str, Any]:
     """Render an error raised while executing: a domain error keeps its code, anything else is a 500."""
-    formatted = error.formatted
+    formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
     if isinstance(original, RoqError):
         formatted["message"] = original.message
@@ -70,6 +70,7 @@ def request_error(errors: list[GraphQLError], status: int, error_code: str) -> d
     """Errors that stop a request before execution: parse, validation, variables."""
     return {
         "errors": [
-            {**error.formatted, "extensions": envelope(status, error_code, error.message)} for error in errors
+            {**dict(error.formatted), "extensions": envelope(status, error_code, error.message)}
+            for error in errors
         ],
     }

@@ -296,7 +296,7 @@ def _text_predicate(spec: FilterField[T], text: Any) -> Callable[[T], bool]:
 
 def _search_predicate(spec: ListSpec[T], search: Mapping[str, str]) -> Callable[[T], bool]:
     key, needle = search.get("key"), search.get("value")
-    if key not in spec.search_keys:
+    if key is None or key not in spec.search_keys:
         raise _not_one_of("key", key, spec.search_keys)
     get = spec.search_keys[key]
     text = needle or ""
@@ -309,7 +309,7 @@ def _ordering(spec: ListSpec[T], order: Mapping[str, str] | None) -> Ordering[T]
     direction, sort = order.get("order"), order.get("sort")
     if direction not in ("ASC", "DESC"):
         raise _not_one_of("order", direction, ("ASC", "DESC"))
-    if sort not in spec.sorts:
+    if sort is None or sort not in spec.sorts:
         raise _not_one_of("sort", sort, spec.sorts)
     return Ordering(spec.sorts[sort], descending=direction == "DESC")
 

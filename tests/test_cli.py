@@ -1,0 +1,58 @@
+"""``roqmock serve``: its banner, the demo world, --empty and role files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from roqmock.cli import banner, build_parser, load_roles, main, make_mock
+from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
+from roqmock.domain.permissions import Entity, Operation, Scope
+
+
+def _mock(*argv: str):  # type: ignore[no-untyped-def]
+    return make_mock(build_parser().parse_args(["serve", *argv]))
+
+
+def test_default_serve_starts_on_a_seeded_demo_world() -> None:
+    mock = _mock()
+    world = mock.store.world
+    assert len(world.users) >= 5 and len(world.conversations) >= 4 and len(world.messages) >= 30
+    assert any(world.tags_by_conversation.values())
+    assert any(conversation.is_group for conversation in world.conversations.values())
+    assert any(message.file_id for message in world.messages.values())
+    text = banner(mock, "http://127.0.0.1:4000")
+    assert DEFAULT_ENVIRONMENT_ID in text and DEFAULT_API_KEY in text
+    assert "/v01/authorize" in text and "http://127.0.0.1:4000/v01/server/graphql" in text
+
+
+def test_same_seed_gives_the_same_demo_world() -> None:
+    assert _mock("--seed", "9").store.world == _mock("--seed", "9").store.world
+    assert _mock("--seed", "9").store.world != _mock("--seed", "10").store.world
+
+
+def test_empty_means_no_data() -> None:
+    world = _mock("--empty").store.world
+    assert not world.users and not world.conversations and not world.messages
+
+
+def test_roles_file_adds_roles(tmp_path: Path) -> None:
+    path = tmp_path / "roles.json"
+    path.write_text(json.dumps({"auditor": {"name": "Auditor", "permissions": ["Conversation:read:all"]}}))
+    roles = load_roles(path)
+    assert set(roles) == {"user", "auditor"}
+    (permission,) = roles["auditor"].permissions
+    assert (permission.entity, permission.operation, permission.scope) == (
+        Entity.CONVERSATION,
+        Operation.READ,
+        Scope.ALL,
+    )
+
+
+def test_bad_roles_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "roles.json"
+    path.write_text(json.dumps({"x": {"permissions": ["Conversation:read"]}}))
+    assert main(["serve", "--roles", str(path), "--port", "0"]) == 2
+    assert "Conversation:read" in capsys.readouterr().err

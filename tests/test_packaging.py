@@ -1,0 +1,48 @@
+"""The wheel ships the SDL, py.typed and the pytest plugin, and loads the schema from inside itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        timeout=300,
+    )
+    (built,) = out.glob("roqmock-*.whl")
+    return built
+
+
+def test_wheel_contents(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "roqmock/schema/roq.graphql" in names
+    assert "roqmock/py.typed" in names
+    assert "pytest_plugin/plugin.py" in names
+    entry_points = next(name for name in names if name.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[pytest11]" in text and "roqmock = pytest_plugin.plugin" in text
+    assert "roqmock = roqmock.cli:main" in text
+
+
+def test_installed_wheel_loads_its_own_schema(wheel: Path, tmp_path: Path) -> None:
+    zipfile.ZipFile(wheel).extractall(tmp_path)
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from roqmock.sdl import sdl_path, load_sdl;"
+        "print(sdl_path()); assert 'type ConversationModel' in load_sdl()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert Path(result.stdout.strip()) == tmp_path / "roqmock" / "schema" / "roq.graphql"

@@ -37,8 +37,10 @@ class RoqMock:
     ) -> tuple[int, dict[str, Any]]:
         """Run one GraphQL request body as ``user_id`` (``None``: the super admin): ``(status, answer)``."""
         try:
-            actor = self.service.actor_for(user_id)
-            return self.engine.run(body, RequestContext(self.service, actor), queries_only=queries_only)
+            # One request at a time sees and changes the world, so threads never see a half-made change.
+            with self.store.lock:
+                actor = self.service.actor_for(user_id)
+                return self.engine.run(body, RequestContext(self.service, actor), queries_only=queries_only)
         except RoqError as error:
             return error.status, roq_error_body(error)
 

@@ -159,7 +159,8 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
         )
         world.add_conversation(conversation)
         for member in members:
-            world.add_member(ConversationUser(ids.new(), conversation.id, member.id, when, when))
+            joined = tick(1)
+            world.add_member(ConversationUser(ids.new(), conversation.id, member.id, joined, joined))
         for tag in rng.sample(TAGS, k=rng.randint(0, 3)):
             world.add_tag(ConversationTag(ids.new(), conversation.id, tag, tick(1)))
         conversations.append(conversation)

@@ -127,7 +127,8 @@ class ChatService:
             )
             world.add_conversation(conversation)
             for user_id in members:
-                world.add_member(ConversationUser(store.ids.new(), conversation.id, user_id, now, now))
+                joined = store.clock.now()
+                world.add_member(ConversationUser(store.ids.new(), conversation.id, user_id, joined, joined))
             for tag in dict.fromkeys(tags or ()):
                 world.add_tag(ConversationTag(store.ids.new(), conversation.id, tag, store.clock.now()))
             return conversation

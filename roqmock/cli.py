@@ -111,14 +111,22 @@ def banner(mock: RoqMock, url: str) -> str:
     return "\n".join(lines)
 
 
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto must be TCP: asyncio sets TCP_NODELAY only on such sockets, and without it every
+    # keep-alive answer waits 40 ms for the client's delayed ACK between headers and body.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
+
+
 def serve(args: argparse.Namespace) -> None:
     mock = make_mock(args)
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
+    sock = bind_socket(args.host, args.port)
     port = sock.getsockname()[1]
-    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    host = f"[{args.host}]" if sock.family == socket.AF_INET6 else args.host
     print(banner(mock, f"http://{host}:{port}"), flush=True)
     config = uvicorn.Config(create_app(mock), log_level=args.log_level, access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

@@ -56,3 +56,13 @@ def test_bad_roles_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureF
     path.write_text(json.dumps({"x": {"permissions": ["Conversation:read"]}}))
     assert main(["serve", "--roles", str(path), "--port", "0"]) == 2
     assert "Conversation:read" in capsys.readouterr().err
+
+
+def test_served_sockets_do_not_wait_for_delayed_acks() -> None:
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        # asyncio turns Nagle off only on IPPROTO_TCP sockets; otherwise keep-alive answers stall 40 ms.
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        sock.close()

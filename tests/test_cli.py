@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
 
-from roqmock.cli import banner, build_parser, load_roles, main, make_mock
+from roqmock.cli import banner, bind_socket, build_parser, load_roles, main, make_mock
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
 from roqmock.domain.permissions import Entity, Operation, Scope
 

@@ -134,18 +134,14 @@ class ChatService:
             return conversation
 
     def delete_conversation(self, actor: Actor, conversation_id: str) -> str:
-        _require_uuid_argument(conversation_id)
         with self.store.lock:
-            conversation = self._conversation(conversation_id)
-            self.rules.check_manage_conversation(actor, conversation, Operation.DELETE)
+            conversation = self._conversation_to_manage(actor, conversation_id, Operation.DELETE)
             self.world.remove_conversation(conversation.id)
             return conversation.id
 
     def assign_tags(self, actor: Actor, conversation_id: str, tags: Sequence[str]) -> bool:
-        _require_uuid_argument(conversation_id)
         with self.store.lock:
-            conversation = self._conversation(conversation_id)
-            self.rules.check_manage_conversation(actor, conversation, Operation.UPDATE)
+            conversation = self._conversation_to_manage(actor, conversation_id, Operation.UPDATE)
             present = self.world.tags_by_conversation[conversation.id]
             for tag in dict.fromkeys(tags):
                 if tag not in present:
@@ -155,10 +151,8 @@ class ChatService:
             return True
 
     def unassign_tags(self, actor: Actor, conversation_id: str, tags: Sequence[str]) -> bool:
-        _require_uuid_argument(conversation_id)
         with self.store.lock:
-            conversation = self._conversation(conversation_id)
-            self.rules.check_manage_conversation(actor, conversation, Operation.UPDATE)
+            conversation = self._conversation_to_manage(actor, conversation_id, Operation.UPDATE)
             present = self.world.tags_by_conversation[conversation.id]
             for tag in dict.fromkeys(tags):
                 if tag in present:
@@ -306,22 +300,16 @@ class ChatService:
             return user
 
     def assign_roles(self, actor: Actor, user_id: str, role_keys: Sequence[str]) -> bool:
-        _require_uuid_argument(user_id)
         with self.store.lock:
-            self.rules.check_super_admin(actor, "assignRolesToUser")
-            user = self._user(user_id)
-            self._roles(role_keys)
+            user = self._user_to_change_roles(actor, user_id, role_keys, "assignRolesToUser")
             for key in role_keys:
                 if key not in user.role_keys:
                     user.role_keys.append(key)
             return True
 
     def unassign_roles(self, actor: Actor, user_id: str, role_keys: Sequence[str]) -> bool:
-        _require_uuid_argument(user_id)
         with self.store.lock:
-            self.rules.check_super_admin(actor, "unassignRolesFromUser")
-            user = self._user(user_id)
-            self._roles(role_keys)
+            user = self._user_to_change_roles(actor, user_id, role_keys, "unassignRolesFromUser")
             user.role_keys[:] = [key for key in user.role_keys if key not in set(role_keys)]
             return True
 
@@ -356,7 +344,24 @@ class ChatService:
     def file_creator(self, file: File) -> User | None:
         return self.world.users.get(file.created_by_user_id)
 
-    # ------------------------------------------------------------ lookups
+    # ------------------------------------------------------------ lookups and checks
+
+    def _conversation_to_manage(
+        self, actor: Actor, conversation_id: str, operation: Operation
+    ) -> Conversation:
+        _require_uuid_argument(conversation_id)
+        conversation = self._conversation(conversation_id)
+        self.rules.check_manage_conversation(actor, conversation, operation)
+        return conversation
+
+    def _user_to_change_roles(
+        self, actor: Actor, user_id: str, role_keys: Sequence[str], operation: str
+    ) -> User:
+        _require_uuid_argument(user_id)
+        self.rules.check_super_admin(actor, operation)
+        user = self._user(user_id)
+        self._roles(role_keys)
+        return user
 
     def _conversation(self, conversation_id: str) -> Conversation:
         conversation = self.world.conversations.get(conversation_id.lower())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from roqmock.domain.lists import FilterField, Kind, ListSpec
 from roqmock.domain.models import Conversation, ConversationTag, ConversationUser, File, Message, User
@@ -72,19 +73,16 @@ MESSAGE_SPEC: ListSpec[Message] = ListSpec(
     free_order=True,
 )
 
-MEMBER_SPEC: ListSpec[ConversationUser] = ListSpec(
-    filters={},
-    sorts={"createdAt": lambda m: m.created_at},
-    search_keys={},
-    id_of=lambda m: m.id,
-)
 
-TAG_SPEC: ListSpec[ConversationTag] = ListSpec(
-    filters={},
-    sorts={"createdAt": lambda t: t.created_at},
-    search_keys={},
-    id_of=lambda t: t.id,
-)
+def _nested_page_spec() -> ListSpec[Any]:
+    """A page nested in a conversation: no arguments, so only the default order applies."""
+    return ListSpec(
+        filters={}, sorts={"createdAt": lambda r: r.created_at}, search_keys={}, id_of=lambda r: r.id
+    )
+
+
+MEMBER_SPEC: ListSpec[ConversationUser] = _nested_page_spec()
+TAG_SPEC: ListSpec[ConversationTag] = _nested_page_spec()
 
 USER_SPEC: ListSpec[User] = ListSpec(
     filters={

@@ -17,8 +17,8 @@ from roqmock.app import create_app
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, Settings
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role, parse_permission
-from roqmock.mock import RoqMock
-from roqmock.seed import DEMO, WorldSize, seed_world
+from roqmock.mock import Baseline, RoqMock
+from roqmock.seed import DEMO, WorldSize
 
 DEFAULT_SEED = 1
 
@@ -81,11 +81,12 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
         roles=load_roles(args.roles),
         **({"token_secret": args.token_secret} if args.token_secret else {}),
     )
-    mock = RoqMock(settings, seed=args.seed)
-    if not args.empty:
-        size = WorldSize(users=args.users, conversations=args.conversations, messages=args.messages)
-        seed_world(mock.store, seed=args.seed, size=size)
-    return mock
+    size = (
+        None
+        if args.empty
+        else WorldSize(users=args.users, conversations=args.conversations, messages=args.messages)
+    )
+    return RoqMock(settings, baseline=Baseline(seed=args.seed, size=size))
 
 
 def banner(mock: RoqMock, url: str) -> str:

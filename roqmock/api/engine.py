@@ -36,7 +36,7 @@ from graphql import (
 
 from roqmock.api.errors import format_graphql_error, request_error
 from roqmock.api.resolvers import BINDABLES, RequestContext
-from roqmock.domain.errors import BadRequest, Forbidden, RoqError
+from roqmock.domain.errors import BadRequest, Forbidden
 from roqmock.sdl import load_sdl
 
 DEFAULT_MAX_DEPTH = 4
@@ -150,14 +150,14 @@ class GraphQLEngine:
             self._cache.popitem(last=False)
         return prepared
 
-    def run(
-        self, body: Any, context: RequestContext, *, queries_only: bool = False
-    ) -> tuple[int, dict[str, Any]]:
+    def run(self, body: Any, context: RequestContext, *, queries_only: bool = False) -> EngineResult:
         query, variables, operation_name = _read_body(body)
         prepared = self.prepare(query)
         if prepared.errors is not None or prepared.document is None:
-            return 400, prepared.errors or {}
-        if queries_only and _operation_type(prepared.document, operation_name) is not OperationType.QUERY:
+            return EngineResult(400, prepared.errors or {}, (), variables or {})
+        operation = _operation(prepared.document, operation_name)
+        fields = _root_fields(operation)
+        if queries_only and (operation is None or operation.operation is not OperationType.QUERY):
             raise Forbidden("Only queries may be sent to the client graph", operationName=operation_name)
         result = execute_sync(
             self.schema,
@@ -168,12 +168,21 @@ class GraphQLEngine:
         )
         if result.data is None and result.errors and all(error.path is None for error in result.errors):
             # Variables that do not coerce, or an operation that cannot be chosen: nothing ran.
-            return 400, request_error(list(result.errors), 400, "BAD_USER_INPUT")
+            body_ = request_error(list(result.errors), 400, "BAD_USER_INPUT")
+            return EngineResult(400, body_, fields, variables or {})
         answer: dict[str, Any] = {}
         if result.errors:
             answer["errors"] = [format_graphql_error(error) for error in result.errors]
         answer["data"] = _integral_floats(result.data)
-        return 200, answer
+        return EngineResult(200, answer, fields, variables or {})
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    status: int
+    body: dict[str, Any]
+    fields: tuple[str, ...]  # the root fields the operation selected
+    variables: dict[str, Any]
 
 
 def _integral_floats(value: Any) -> Any:
@@ -200,12 +209,19 @@ def _read_body(body: Any) -> tuple[str, dict[str, Any] | None, str | None]:
     return query, dict(variables) if variables is not None else None, operation_name
 
 
-def _operation_type(document: DocumentNode, operation_name: str | None) -> OperationType | None:
+def _operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     for operation in operations:
         if operation_name is None or (operation.name is not None and operation.name.value == operation_name):
-            return operation.operation
+            return operation
     return None
 
 
-__all__ = ["DEFAULT_MAX_DEPTH", "GraphQLEngine", "PreparedDocument", "RoqError", "build_schema"]
+def _root_fields(operation: OperationDefinitionNode | None) -> tuple[str, ...]:
+    if operation is None:
+        return ()
+    return tuple(
+        selection.name.value
+        for selection in operation.selection_set.selections
+        if isinstance(selection, FieldNode) and not selection.name.value.startswith("__")
+    )

@@ -119,6 +119,15 @@ class Store:
             self.clock = Clock(self._clock_start)
             self.ids = IdSource(self.seed)
 
+    def replace_world(self, world: World, *, latest: datetime | None = None) -> None:
+        """Swap in a world built elsewhere (a loaded state); the clock continues after ``latest``."""
+        with self.lock:
+            self.world = world
+            self.clock = Clock(self._clock_start)
+            self.ids = IdSource(self.seed)
+            if latest is not None:
+                self.clock.observe(latest)
+
     @property
     def role_definitions(self) -> Mapping[str, Role]:
         return self._roles

@@ -1,0 +1,155 @@
+"""The call journal: which operations ran, as whom, with which variables, and how they ended.
+
+Bounded in memory (the oldest calls fall off), and the base of call verification:
+``verify("createMessage", times=2, as_user=alice_id, variables={...})``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DEFAULT_CAPACITY = 10_000
+SUPER_ADMIN = "super-admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    sequence: int
+    operation: str  # the root field called (createMessage, conversations, ...), or the operation name
+    fields: tuple[str, ...]
+    caller: str  # a user id, or "super-admin"
+    variables: Mapping[str, Any]
+    status: int
+    error_code: str | None
+    duration_ms: float
+    at: str
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["fields"] = list(self.fields)
+        data["ok"] = self.ok
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The answer to "did this run N times?", with the calls that matched and a readable account."""
+
+    expected_times: int | None
+    matched: list[Call]
+    near_misses: list[Call] = field(default_factory=list)
+    description: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return (
+            len(self.matched) > 0 if self.expected_times is None else len(self.matched) == self.expected_times
+        )
+
+    def explain(self) -> str:
+        wanted = "at least once" if self.expected_times is None else f"{self.expected_times} time(s)"
+        lines = [f"expected {self.description} {wanted}, it ran {len(self.matched)} time(s)"]
+        if self.near_misses:
+            lines.append("calls of that operation that did not match:")
+            lines.extend(
+                f"  #{call.sequence} as {call.caller}: {_diff_hint(call)}" for call in self.near_misses
+            )
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "expected": self.expected_times,
+            "actual": len(self.matched),
+            "matched": [call.as_json() for call in self.matched],
+            "explanation": "" if self.ok else self.explain(),
+        }
+
+
+def _diff_hint(call: Call) -> str:
+    outcome = "ok" if call.ok else call.error_code
+    return f"variables {json.dumps(call.variables, sort_keys=True, default=str)} -> {outcome}"
+
+
+def variables_match(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
+    """Every expected key is in ``actual`` with an equal value; nested objects match the same way."""
+    for key, value in expected.items():
+        if key not in actual:
+            return False
+        if isinstance(value, Mapping) and isinstance(actual[key], Mapping):
+            if not variables_match(value, actual[key]):
+                return False
+        elif actual[key] != value:
+            return False
+    return True
+
+
+class Journal:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._calls: deque[Call] = deque(maxlen=capacity)
+        self._sequence = 0
+        self._lock = threading.Lock()
+
+    def record(self, **details: Any) -> Call:
+        with self._lock:
+            self._sequence += 1
+            call = Call(sequence=self._sequence, **details)
+            self._calls.append(call)
+            return call
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def calls(
+        self,
+        operation: str | None = None,
+        *,
+        caller: str | None = None,
+        ok: bool | None = None,
+    ) -> list[Call]:
+        with self._lock:
+            calls: Iterable[Call] = list(self._calls)
+        return [
+            call
+            for call in calls
+            if (operation is None or operation == call.operation or operation in call.fields)
+            and (caller is None or call.caller == caller)
+            and (ok is None or call.ok == ok)
+        ]
+
+    def verify(
+        self,
+        operation: str,
+        *,
+        times: int | None = None,
+        as_user: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        ok: bool | None = None,
+    ) -> Verification:
+        candidates = self.calls(operation, ok=ok)
+        matched = [
+            call
+            for call in candidates
+            if (as_user is None or call.caller == as_user)
+            and (variables is None or variables_match(variables, call.variables))
+        ]
+        description = operation
+        if as_user is not None:
+            description += f" as {as_user}"
+        if variables is not None:
+            description += f" with variables {json.dumps(variables, sort_keys=True, default=str)}"
+        near = [call for call in candidates if call not in matched]
+        return Verification(times, matched, near, description)
+
+    def __len__(self) -> int:
+        return len(self._calls)

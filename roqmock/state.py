@@ -1,0 +1,213 @@
+"""A world as JSON and back: for ``GET``/``PUT /__roqmock/state``, scenario files and the pytest plugin.
+
+Records are written with ROQ's field names (camel case) and ISO timestamps; roles by key with their
+permissions as ``"Entity:operation[:scope]"``. ``load_world`` checks references (a member of an unknown
+conversation, say) and raises ``ValueError`` naming the first bad one, so a bad scenario never loads half.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from roqmock.domain.clock import is_uuid, parse_iso, to_iso
+from roqmock.domain.models import (
+    Conversation,
+    ConversationTag,
+    ConversationUser,
+    File,
+    FileCategory,
+    Message,
+    Tenant,
+    User,
+)
+from roqmock.domain.permissions import Permission, Role, parse_permission
+from roqmock.domain.store import World
+
+FORMAT_VERSION = 1
+R = TypeVar("R")
+
+_COLLECTIONS: tuple[tuple[str, type[Any]], ...] = (
+    ("tenants", Tenant),
+    ("users", User),
+    ("fileCategories", FileCategory),
+    ("files", File),
+    ("conversations", Conversation),
+    ("conversationUsers", ConversationUser),
+    ("conversationTags", ConversationTag),
+    ("messages", Message),
+)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _record_json(record: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        out[_camel(field.name)] = to_iso(value) if isinstance(value, datetime) else value
+    return out
+
+
+def _permission_text(permission: Permission) -> str:
+    parts = [permission.entity.value, permission.operation.value]
+    if permission.scope is not None:
+        parts.append(permission.scope.value)
+    return ":".join(parts)
+
+
+def dump_world(world: World) -> dict[str, Any]:
+    """The whole world as plain JSON-ready data."""
+    members = list(world.members.values())
+    tags = list(world.tags.values())
+    messages = list(world.messages.values())
+    records: dict[str, list[Any]] = {
+        "tenants": list(world.tenants.values()),
+        "users": list(world.users.values()),
+        "fileCategories": list(world.file_categories.values()),
+        "files": list(world.files.values()),
+        "conversations": list(world.conversations.values()),
+        "conversationUsers": members,
+        "conversationTags": tags,
+        "messages": sorted(messages, key=lambda message: (message.created_at, message.id)),
+    }
+    data: dict[str, Any] = {"version": FORMAT_VERSION}
+    data["roles"] = [
+        {
+            "key": role.key,
+            "name": role.name,
+            "description": role.description,
+            "isSystemManaged": role.is_system_managed,
+            "permissions": [_permission_text(permission) for permission in role.permissions],
+        }
+        for role in world.roles.values()
+    ]
+    for name, items in records.items():
+        data[name] = [_record_json(item) for item in items]
+    return data
+
+
+def load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -> World:
+    """A new world from :func:`dump_world`'s format; raises ``ValueError`` on anything inconsistent."""
+    if not isinstance(data, Mapping):
+        raise ValueError("a state must be a JSON object")
+    version = data.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise ValueError(f"state version {version!r} is not supported (expected {FORMAT_VERSION})")
+    unknown = set(data) - {"version", "roles"} - {name for name, _ in _COLLECTIONS}
+    if unknown:
+        raise ValueError(f"unknown state keys: {', '.join(sorted(unknown))}")
+    world = World(roles=dict(default_roles))
+    for raw in _list(data, "roles"):
+        role = Role(
+            key=_required(raw, "key", str, "roles"),
+            name=str(raw.get("name", raw.get("key"))),
+            description=raw.get("description"),
+            is_system_managed=bool(raw.get("isSystemManaged", False)),
+            permissions=tuple(parse_permission(text) for text in raw.get("permissions", ())),
+        )
+        world.roles[role.key] = role
+    loaders: dict[str, Callable[[Any], None]] = {
+        "tenants": lambda tenant: world.tenants.__setitem__(tenant.id, tenant),
+        "users": world.add_user,
+        "fileCategories": lambda category: world.file_categories.__setitem__(category.id, category),
+        "files": world.add_file,
+        "conversations": world.add_conversation,
+        "conversationUsers": world.add_member,
+        "conversationTags": world.add_tag,
+        "messages": world.add_message,
+    }
+    for name, model in _COLLECTIONS:
+        records = [_record(model, raw, name) for raw in _list(data, name)]
+        if name == "messages":
+            records.sort(key=lambda message: (message.created_at, message.id))
+        for record in records:
+            _check_references(world, name, record)
+            loaders[name](record)
+    return world
+
+
+def latest_moment(world: World) -> datetime | None:
+    """The newest timestamp in a world, so that the clock can continue after it."""
+    moments = [
+        record.created_at
+        for collection in (
+            world.users,
+            world.conversations,
+            world.members,
+            world.tags,
+            world.messages,
+            world.files,
+        )
+        for record in collection.values()
+    ]
+    return max(moments, default=None)
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    items = data.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+        raise ValueError(f"{key} must be a list of objects")
+    return items
+
+
+def _required(raw: Mapping[str, Any], key: str, kind: type[R], where: str) -> R:
+    value = raw.get(key)
+    if not isinstance(value, kind):
+        raise ValueError(f"{where}: {key} is required and must be a {kind.__name__}")
+    return value
+
+
+def _record(model: type[R], raw: Mapping[str, Any], where: str) -> R:
+    fields = {field.name: field for field in dataclasses.fields(model)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = _snake(key)
+        if name not in fields:
+            raise ValueError(f"{where}: unknown field {key!r}")
+        if value is not None and name in ("created_at", "updated_at", "opted_in_at", "deleted_at"):
+            try:
+                value = parse_iso(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{where}: {key} must be an ISO-8601 date, not {value!r}") from None
+        values[name] = value
+    if "id" in fields and not is_uuid(values.get("id")):
+        raise ValueError(f"{where}: id {values.get('id')!r} is not a UUID")
+    try:
+        return model(**values)
+    except TypeError as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
+def _check_references(world: World, name: str, record: Any) -> None:
+    def need(collection: Mapping[str, Any], key: str | None, what: str) -> None:
+        if key is not None and key not in collection:
+            raise ValueError(f"{name}: {record.id} refers to unknown {what} {key}")
+
+    if name == "users":
+        need(world.tenants, record.tenant_id, "tenant")
+    elif name == "files":
+        need(world.users, record.created_by_user_id, "user")
+        need(world.file_categories, record.file_category_id, "file category")
+    elif name == "conversations":
+        need(world.users, record.owner_id, "user")
+    elif name == "conversationUsers":
+        need(world.conversations, record.conversation_id, "conversation")
+        need(world.users, record.user_id, "user")
+    elif name == "conversationTags":
+        need(world.conversations, record.conversation_id, "conversation")
+    elif name == "messages":
+        need(world.conversations, record.conversation_id, "conversation")
+        need(world.users, record.author_id, "user")
+        need(world.files, record.file_id, "file")
+        need(world.members, record.conversation_user_id, "conversation user")

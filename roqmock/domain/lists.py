@@ -78,8 +78,6 @@ class ListSpec(Generic[T]):
     sorts: Mapping[str, Callable[[T], Any]]
     search_keys: Mapping[str, Callable[[T], str | None]]
     id_of: Callable[[T], str]
-    # MessageOrderArgType takes plain strings: their values are checked here, at run time.
-    free_order: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +208,14 @@ def _operator_check(field_name: str, kind: Kind, operator: str, operand: Any) ->
             return lambda value: True
         return lambda value: value is not None and _norm(kind, value) not in excluded
     if operator in ("like", "iLike"):
+        if (len(operand) - len(operand.rstrip("\\"))) % 2:
+            raise ValidationError(
+                "LIKE pattern must not end with escape character",
+                error_code="INVALID_LIKE_PATTERN",
+                property=operator,
+                field=field_name,
+                value=operand,
+            )
         pattern = like_pattern(operand, ignore_case=operator == "iLike")
         return lambda value: value is not None and pattern.fullmatch(value) is not None
     compare = _DATE_COMPARISONS[operator]

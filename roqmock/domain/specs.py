@@ -70,7 +70,6 @@ MESSAGE_SPEC: ListSpec[Message] = ListSpec(
     },
     search_keys={"body": lambda m: m.body},
     id_of=lambda m: m.id,
-    free_order=True,
 )
 
 

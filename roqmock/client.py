@@ -1,0 +1,228 @@
+"""A Python client for ROQ's chat API whose methods mirror ROQ's Node SDK, in process or over HTTP.
+
+Each method sends the SDK's operation and returns what the SDK returns, the ``data`` of the answer
+(``client.conversations()["conversations"]["totalCount"]``); an error answer raises :class:`RoqHttpError`
+with ROQ's ``status_code`` and ``error_code``, as the SDK raises ``HttpException``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from roqmock import documents
+
+Runner = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
+
+
+class RoqHttpError(Exception):
+    """ROQ's error envelope, raised: the SDK's ``HttpException``."""
+
+    def __init__(self, message: str, status_code: int, error_code: str, answer: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.error_code = error_code
+        self.answer = answer
+
+    def __str__(self) -> str:
+        return f"{self.status_code} {self.error_code}: {self.message}"
+
+
+def _drop_none(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+class RoqClient:
+    """One caller (a user, or the super admin) of ROQ's chat API."""
+
+    def __init__(self, runner: Runner, *, user_id: str | None) -> None:
+        self._runner = runner
+        self.user_id = user_id
+
+    @property
+    def is_super_admin(self) -> bool:
+        return self.user_id is None
+
+    def execute(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The whole answer, exactly as the server graph's HTTP endpoint gives it; never raises."""
+        return self._runner({"query": query, "variables": dict(variables or {})})[1]
+
+    def _call(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        answer = self.execute(query, variables)
+        errors = answer.get("errors")
+        if errors:
+            response = errors[0].get("extensions", {}).get("response", {})
+            raise RoqHttpError(
+                str(response.get("message", errors[0].get("message"))),
+                int(response.get("statusCode", 500)),
+                str(response.get("errorCode", "INTERNAL_ERROR")),
+                answer,
+            )
+        data: dict[str, Any] = answer["data"]
+        return data
+
+    # ------------------------------------------------------------ chat
+
+    def conversations(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        order: Mapping[str, str] | None = None,
+        search: Mapping[str, str] | None = None,
+        with_users: bool = False,
+        with_tags: bool = False,
+    ) -> dict[str, Any]:
+        variables = _drop_none(filter=filter, limit=limit, offset=offset, order=order, search=search)
+        return self._call(
+            documents.CONVERSATIONS, {**variables, "withUsers": with_users, "withTags": with_tags}
+        )
+
+    def messages(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        order: Mapping[str, str] | None = None,
+        search: Mapping[str, str] | None = None,
+        with_file: bool = False,
+    ) -> dict[str, Any]:
+        variables = _drop_none(filter=filter, limit=limit, offset=offset, order=order, search=search)
+        return self._call(documents.MESSAGES, {**variables, "withFile": with_file})
+
+    def message_file_url(self, id: str, file_id: str) -> dict[str, Any]:
+        return self._call(documents.MESSAGE_FILE_URL, {"id": id, "fileId": file_id})
+
+    def create_conversation(self, conversation: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call(documents.CREATE_CONVERSATION, {"conversation": dict(conversation)})
+
+    def delete_conversation(self, id: str) -> dict[str, Any]:
+        return self._call(documents.DELETE_CONVERSATION, {"id": id})
+
+    def assign_tags_to_conversation(self, conversation_id: str, tags: Sequence[str]) -> dict[str, Any]:
+        return self._call(documents.ASSIGN_TAGS, {"conversationId": conversation_id, "tags": list(tags)})
+
+    def unassign_tags_from_conversation(self, conversation_id: str, tags: Sequence[str]) -> dict[str, Any]:
+        return self._call(documents.UNASSIGN_TAGS, {"conversationId": conversation_id, "tags": list(tags)})
+
+    def create_message(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call(documents.CREATE_MESSAGE, {"message": dict(message)})
+
+    # ------------------------------------------------------------ users and files
+
+    def users(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        order: Mapping[str, str] | None = None,
+        search: Mapping[str, str] | None = None,
+        with_tenant: bool = False,
+        with_roles: bool = False,
+    ) -> dict[str, Any]:
+        variables = _drop_none(filter=filter, limit=limit, offset=offset, order=order, search=search)
+        return self._call(documents.USERS, {**variables, "withTenant": with_tenant, "withRoles": with_roles})
+
+    def user(self, id: str, *, with_tenant: bool = False, with_roles: bool = False) -> dict[str, Any]:
+        return self._call(documents.USER, {"id": id, "withTenant": with_tenant, "withRoles": with_roles})
+
+    def create_user(self, user: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call(documents.CREATE_USER, {"user": dict(user)})
+
+    def assign_roles_to_user(self, user_id: str, role_keys: Sequence[str]) -> dict[str, Any]:
+        return self._call(documents.ASSIGN_ROLES, {"userId": user_id, "roleKeys": list(role_keys)})
+
+    def unassign_roles_from_user(self, user_id: str, role_keys: Sequence[str]) -> dict[str, Any]:
+        return self._call(documents.UNASSIGN_ROLES, {"userId": user_id, "roleKeys": list(role_keys)})
+
+    def files(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        order: Mapping[str, str] | None = None,
+        search: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        variables = _drop_none(filter=filter, limit=limit, offset=offset, order=order, search=search)
+        return self._call(documents.FILES, variables)
+
+    def file(self, id: str) -> dict[str, Any]:
+        return self._call(documents.FILE, {"id": id})
+
+
+# ---------------------------------------------------------------- over HTTP
+
+TOKEN_HEADER = "roq-platform-authorization"
+SERVER_HEADER = "roq-platform-server-authorization"
+
+
+class HttpSession:
+    """Tokens and requests against a running roqmock (or ROQ) at ``url``, through httpx."""
+
+    def __init__(
+        self, url: str, *, environment_id: str, api_key: str, http: httpx.Client | None = None
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.environment_id = environment_id
+        self.api_key = api_key
+        self.http = http or httpx.Client(timeout=30)
+        self._tokens: dict[str | None, str] = {}
+
+    @property
+    def server_header(self) -> str:
+        return "Basic " + base64.b64encode(f"{self.environment_id}:{self.api_key}".encode()).decode()
+
+    def token(self, user_id: str | None) -> str:
+        """A service-account token (``None``) or a user token, fetched once and kept."""
+        if user_id not in self._tokens:
+            credentials = {"environmentId": self.environment_id, "apiKey": self.api_key}
+            if user_id is None:
+                response = self.http.post(
+                    f"{self.url}/v01/authorize/serviceAccount",
+                    json={"email": "project-service-account@roq.tech", **credentials},
+                )
+            else:
+                response = self.http.post(
+                    f"{self.url}/v01/authorize",
+                    json={**credentials, "userId": user_id},
+                    headers={TOKEN_HEADER: f"Bearer {self.token(None)}"},
+                )
+            body = response.json()
+            if response.status_code >= 400:
+                raise RoqHttpError(
+                    str(body.get("message")), response.status_code, str(body.get("errorCode")), body
+                )
+            self._tokens[user_id] = str(body["accessToken"])
+        return self._tokens[user_id]
+
+    def forget_tokens(self) -> None:
+        self._tokens.clear()
+
+    def runner(self, user_id: str | None) -> Runner:
+        def run(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+            response = self.http.post(
+                f"{self.url}/v01/server/graphql",
+                json=body,
+                headers={TOKEN_HEADER: f"Bearer {self.token(user_id)}", SERVER_HEADER: self.server_header},
+            )
+            answer: dict[str, Any] = response.json()
+            return response.status_code, answer
+
+        return run
+
+    def as_user(self, user_id: str) -> RoqClient:
+        return RoqClient(self.runner(user_id), user_id=user_id)
+
+    def as_super_admin(self) -> RoqClient:
+        return RoqClient(self.runner(None), user_id=None)
+
+    def close(self) -> None:
+        self.http.close()

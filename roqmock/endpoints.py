@@ -1,0 +1,173 @@
+"""ROQ's HTTP endpoints as plain functions over a :class:`RoqMock`, free of any web framework.
+
+:func:`handle` takes a method, a path, headers and a body and gives a :class:`Reply`. The Starlette app and
+the in-process httpx transports both call it, so a request answers the same over a socket and without one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ariadne.explorer import ExplorerGraphiQL
+
+from roqmock.api.errors import roq_error_body
+from roqmock.auth import parse_expires_in
+from roqmock.domain.errors import BadRequest, Forbidden, NotFound, RoqError, Unauthorized
+from roqmock.mock import RoqMock
+
+TOKEN_HEADER = "roq-platform-authorization"
+SERVER_HEADER = "roq-platform-server-authorization"
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes = b""
+    query: Mapping[str, str] | None = None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("The request body is not valid JSON", error_code="BAD_REQUEST") from None
+
+    def json_object(self) -> dict[str, Any]:
+        body = self.json()
+        if not isinstance(body, dict):
+            raise BadRequest("The request body must be a JSON object", error_code="BAD_REQUEST")
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: Any
+    content_type: str = JSON
+
+    def content(self) -> bytes:
+        if self.content_type == JSON:
+            return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode()
+        return str(self.body).encode()
+
+
+Handler = Callable[[RoqMock, Request], Reply]
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def service_account_token(mock: RoqMock, request: Request) -> Reply:
+    body = request.json_object()
+    mock.tokens.check_credentials(body.get("environmentId"), body.get("apiKey"))
+    return Reply(200, {"accessToken": mock.tokens.issue(None)})
+
+
+def user_token(mock: RoqMock, request: Request) -> Reply:
+    claims = mock.tokens.bearer(request.header(TOKEN_HEADER))
+    if claims.user_id is not None:
+        raise Forbidden("User tokens are issued with a service account token only")
+    body = request.json_object()
+    mock.tokens.check_credentials(body.get("environmentId"), body.get("apiKey"))
+    user_id = body.get("userId")
+    if not isinstance(user_id, str):
+        raise BadRequest("userId must be a string", error_code="BAD_REQUEST")
+    user = mock.service.user(mock.service.actor_for(None), user_id)
+    expires_in = body.get("expiresIn")
+    ttl = parse_expires_in(expires_in) if expires_in is not None else None
+    token = mock.tokens.issue(user.id, ttl=ttl, tenant_id=user.tenant_id)
+    if "scope" not in body and "keepLoggedIn" not in body:
+        return Reply(200, {"accessToken": token})
+    login = {"accessToken": token, "idToken": token}
+    if body.get("keepLoggedIn") is True:
+        login["refreshToken"] = mock.tokens.issue(user.id, ttl=30 * 86400, tenant_id=user.tenant_id)
+    return Reply(200, login)
+
+
+# ---------------------------------------------------------------- the two graphs
+
+
+def server_graphql(mock: RoqMock, request: Request) -> Reply:
+    mock.tokens.check_server_header(request.header(SERVER_HEADER))
+    claims = mock.tokens.bearer(request.header(TOKEN_HEADER))
+    status, answer = mock.run(request.json(), claims.user_id)
+    return Reply(status, answer)
+
+
+def client_graphql(mock: RoqMock, request: Request) -> Reply:
+    claims = mock.tokens.bearer(request.header(TOKEN_HEADER))
+    if claims.user_id is None:
+        raise Unauthorized("The client graph takes user tokens only")
+    status, answer = mock.run(request.json(), claims.user_id, queries_only=True)
+    return Reply(status, answer)
+
+
+_EXPLORER_QUERY = """# roqmock: ROQ's chat API, in memory.
+# Set two headers (Headers tab below), then run the query:
+#   roq-platform-authorization: Bearer <token from POST /v01/authorize>
+#   roq-platform-server-authorization: Basic base64(environmentId:apiKey)
+
+query conversations {
+  conversations(limit: 10) {
+    totalCount
+    data { id title isGroup archived tags { data { tag } } }
+  }
+}
+"""
+
+# GraphiQL reads its headers from the URL fragment (#headers=...), which never reaches the server.
+_HEADERS_FROM_FRAGMENT = (
+    "defaultEditorToolsVisibility: true,\n"
+    "          initialHeaders: new URLSearchParams(window.location.hash.slice(1)).get('headers') || '',"
+)
+
+
+@cache
+def explorer_html() -> str:
+    html = ExplorerGraphiQL(title="roqmock explorer", default_query=_EXPLORER_QUERY).html(None)
+    return html.replace("defaultEditorToolsVisibility: true,", _HEADERS_FROM_FRAGMENT)
+
+
+def explorer(mock: RoqMock, request: Request) -> Reply:
+    return Reply(200, explorer_html(), HTML)
+
+
+# ---------------------------------------------------------------- routing
+
+ROUTES: dict[tuple[str, str], Handler] = {
+    ("POST", "/v01/authorize/serviceAccount"): service_account_token,
+    ("POST", "/v01/authorize"): user_token,
+    ("POST", "/v01/server/graphql"): server_graphql,
+    ("GET", "/v01/server/graphql"): explorer,
+    ("POST", "/v01/graphql"): client_graphql,
+    ("GET", "/v01/graphql"): explorer,
+}
+
+# REST endpoints answer errors as NestJS does; graph endpoints in a GraphQL body.
+_REST_PATHS = frozenset({"/v01/authorize/serviceAccount", "/v01/authorize"})
+
+
+def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Handler] = ROUTES) -> Reply:
+    path = request.path.rstrip("/") or "/"
+    try:
+        handler = routes.get((request.method, path))
+        if handler is None:
+            if any(route_path == path for _, route_path in routes):
+                raise RoqError(f"{request.method} is not allowed on {path}", error_code="METHOD_NOT_ALLOWED")
+            raise NotFound(f"Cannot {request.method} {path}", error_code="NOT_FOUND")
+        return handler(mock, request)
+    except RoqError as error:
+        status = 405 if error.error_code == "METHOD_NOT_ALLOWED" else error.status
+        if path in _REST_PATHS or path.startswith("/__roqmock"):
+            return Reply(status, roq_error_body(error)["errors"][0]["extensions"]["response"])
+        return Reply(status, roq_error_body(error))

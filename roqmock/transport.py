@@ -1,0 +1,42 @@
+"""httpx transports that answer in process, for code that talks to ROQ through httpx (or gql on httpx)."""
+
+from __future__ import annotations
+
+import httpx
+
+from roqmock.endpoints import Request, handle
+from roqmock.mock import RoqMock
+
+
+def _answer(mock: RoqMock, request: httpx.Request, body: bytes) -> httpx.Response:
+    reply = handle(
+        mock,
+        Request(
+            method=request.method,
+            path=request.url.path,
+            headers={name.lower(): value for name, value in request.headers.items()},
+            body=body,
+            query=dict(request.url.params),
+        ),
+    )
+    return httpx.Response(reply.status, content=reply.content(), headers={"content-type": reply.content_type})
+
+
+class RoqTransport(httpx.BaseTransport):
+    """``httpx.Client(transport=RoqTransport(mock), base_url=...)``: ROQ's endpoints without a socket."""
+
+    def __init__(self, mock: RoqMock) -> None:
+        self.mock = mock
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return _answer(self.mock, request, request.read())
+
+
+class AsyncRoqTransport(httpx.AsyncBaseTransport):
+    """The same for ``httpx.AsyncClient``."""
+
+    def __init__(self, mock: RoqMock) -> None:
+        self.mock = mock
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return _answer(self.mock, request, await request.aread())

@@ -1,1 +1,191 @@
-"""Fixtures, options and markers of roqmock's pytest plugin."""
+"""roqmock's pytest plugin: fixtures, options and a marker. Installed with roqmock through ``pytest11``.
+
+Fixtures: ``roq`` (in process, a fresh world per test), ``roq_server`` (a real ``roqmock serve``, one per
+session or xdist worker, reset before each test), ``roq_world`` (the test's world as plain objects).
+Options: ``--roq-seed``/``roq_seed``, ``--roq-locale``/``roq_locale``. Marker: ``@pytest.mark.roq(...)``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from faker.config import AVAILABLE_LOCALES
+
+from roqmock.api.engine import GraphQLEngine
+from roqmock.mock import Baseline, RoqMock
+from roqmock.seed import DEMO, WorldSize
+from roqmock.testing import Roq, RoqServer, WorldView, start_server
+
+MARKER_ARGS = frozenset({"seed", "users", "conversations", "messages", "files", "tenants", "empty", "locale"})
+_SETTINGS = pytest.StashKey["RoqOptions"]()
+_SEED_USED = pytest.StashKey[int]()
+
+
+@dataclass(frozen=True, slots=True)
+class RoqOptions:
+    seed: int
+    seed_source: str  # "--roq-seed", "roq_seed", or "random"
+    locale: str
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("roqmock", "roqmock: a faithful mock of ROQ's chat API")
+    group.addoption(
+        "--roq-seed",
+        dest="roq_seed",
+        default=None,
+        help="seed of every roqmock world (default: random per run, shown in the header)",
+    )
+    group.addoption(
+        "--roq-locale", dest="roq_locale", default=None, help="Faker locale of seeded worlds (en_US)"
+    )
+    parser.addini("roq_seed", "seed of every roqmock world (overridden by --roq-seed)", default=None)
+    parser.addini("roq_locale", "Faker locale of seeded worlds (overridden by --roq-locale)", default=None)
+
+
+def _read_options(config: pytest.Config) -> RoqOptions:
+    raw_seed, source = config.getoption("roq_seed"), "--roq-seed"
+    if raw_seed is None:
+        raw_seed, source = config.getini("roq_seed"), "roq_seed"
+    worker_seed = getattr(config, "workerinput", {}).get("roq_seed")
+    if raw_seed in (None, ""):
+        if worker_seed is not None:
+            raw_seed, source = worker_seed, "random"
+        else:
+            raw_seed, source = random.SystemRandom().randrange(10**6), "random"
+    try:
+        seed = int(raw_seed)
+        if seed < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"{source} must be a non-negative integer, not {raw_seed!r}") from None
+    locale = config.getoption("roq_locale") or config.getini("roq_locale") or "en_US"
+    if locale not in AVAILABLE_LOCALES:
+        examples = ", ".join(sorted(AVAILABLE_LOCALES)[:8])
+        raise pytest.UsageError(
+            f"--roq-locale/roq_locale {locale!r} is not a Faker locale; valid ones include {examples}, ... "
+            "(all of them: faker.config.AVAILABLE_LOCALES)"
+        )
+    return RoqOptions(seed, source, locale)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "roq(seed=None, users=None, conversations=None, messages=None, files=None, tenants=None, "
+        "empty=False, locale=None): the roqmock world this test runs in",
+    )
+    config.stash[_SETTINGS] = _read_options(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker builds the same worlds from the controller's seed."""
+    node.workerinput["roq_seed"] = node.config.stash[_SETTINGS].seed
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    options = config.stash[_SETTINGS]
+    return f"roqmock: seed {options.seed} ({options.seed_source}), locale {options.locale}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed and _SEED_USED in item.stash:
+        seed = item.stash[_SEED_USED]
+        report.sections.append(
+            (
+                "roqmock",
+                f"this test's world came from seed {seed}: rerun with --roq-seed {seed} "
+                f"(or @pytest.mark.roq(seed={seed})) to reproduce it",
+            )
+        )
+    return report
+
+
+def _baseline(request: pytest.FixtureRequest) -> Baseline:
+    options = request.config.stash[_SETTINGS]
+    marker = request.node.get_closest_marker("roq")
+    spec: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    if marker is not None and marker.args:
+        pytest.fail("@pytest.mark.roq takes keyword arguments only", pytrace=False)
+    unknown = set(spec) - MARKER_ARGS
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.roq got unknown arguments {sorted(unknown)}; valid ones: {sorted(MARKER_ARGS)}",
+            pytrace=False,
+        )
+    seed = spec.pop("seed", None)
+    seed = options.seed if seed is None else seed
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        pytest.fail(f"@pytest.mark.roq(seed=...) must be a non-negative integer, not {seed!r}", pytrace=False)
+    locale = spec.pop("locale", None) or options.locale
+    request.node.stash[_SEED_USED] = seed
+    if spec.pop("empty", False):
+        return Baseline(seed=seed, size=None, locale=locale)
+    sizes = {
+        name: getattr(DEMO, name) if spec.get(name) is None else spec[name]
+        for name in ("users", "conversations", "messages", "files", "tenants")
+    }
+    try:
+        size = WorldSize(**sizes)
+    except (TypeError, ValueError) as error:
+        pytest.fail(f"@pytest.mark.roq: {error}", pytrace=False)
+    return Baseline(seed=seed, size=size, locale=locale)
+
+
+@pytest.fixture(scope="session")
+def _roq_engine() -> GraphQLEngine:
+    """The schema and its document cache, built once: they hold no state."""
+    return GraphQLEngine()
+
+
+@pytest.fixture
+def roq(request: pytest.FixtureRequest, _roq_engine: GraphQLEngine) -> Roq:
+    """An in-process roqmock with a fresh world for this test (seeded, or as ``@pytest.mark.roq`` says)."""
+    return Roq(RoqMock(baseline=_baseline(request), engine=_roq_engine))
+
+
+@pytest.fixture(scope="session")
+def _roq_server_process(request: pytest.FixtureRequest) -> Iterator[RoqServer]:
+    options = request.config.stash[_SETTINGS]
+    server = start_server(seed=options.seed, size=DEMO)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def roq_server(request: pytest.FixtureRequest, _roq_server_process: RoqServer) -> RoqServer:
+    """A real ``roqmock serve`` on loopback, shared by the session, reset to this test's world first."""
+    baseline = _baseline(request)
+    server = _roq_server_process
+    if baseline.size is None:
+        server.seed(seed=baseline.seed, locale=baseline.locale, empty=True)
+    else:
+        server.seed(
+            seed=baseline.seed,
+            locale=baseline.locale,
+            users=baseline.size.users,
+            conversations=baseline.size.conversations,
+            messages=baseline.size.messages,
+            files=baseline.size.files,
+            tenants=baseline.size.tenants,
+        )
+    return server
+
+
+@pytest.fixture
+def roq_world(request: pytest.FixtureRequest) -> WorldView:
+    """This test's world as plain objects: ``roq_world.users[0]``, ``roq_world.conversations_of(user)``."""
+    if "roq_server" in request.fixturenames and "roq" not in request.fixturenames:
+        server: RoqServer = request.getfixturevalue("roq_server")
+        return server.world
+    in_process: Roq = request.getfixturevalue("roq")
+    return in_process.world

@@ -1,4 +1,4 @@
-"""The Starlette app: it wires every request to :func:`roqmock.endpoints.handle` and does nothing else."""
+"""The Starlette app: it wires every request to :func:`roqmock.routes.answer` and does nothing else."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
 from starlette.routing import Route
 
-from roqmock.endpoints import Request, handle
+from roqmock.endpoints import Request
 from roqmock.mock import RoqMock
+from roqmock.routes import answer
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 
 
 def create_app(mock: RoqMock) -> Starlette:
     async def endpoint(request: StarletteRequest) -> Response:
-        reply = handle(
+        reply = answer(
             mock,
             Request(
                 method=request.method,

@@ -157,7 +157,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
 _REST_PATHS = frozenset({"/v01/authorize/serviceAccount", "/v01/authorize"})
 
 
-def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Handler] = ROUTES) -> Reply:
+def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Handler]) -> Reply:
     path = request.path.rstrip("/") or "/"
     try:
         handler = routes.get((request.method, path))

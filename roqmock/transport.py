@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import httpx
 
-from roqmock.endpoints import Request, handle
+from roqmock.endpoints import Request
 from roqmock.mock import RoqMock
+from roqmock.routes import answer
 
 
 def _answer(mock: RoqMock, request: httpx.Request, body: bytes) -> httpx.Response:
-    reply = handle(
+    reply = answer(
         mock,
         Request(
             method=request.method,

@@ -1,0 +1,154 @@
+"""The control API under ``/__roqmock/``: reset, seed, state, the call journal, health.
+
+Every endpoint but ``health`` needs the server header (``Basic base64(environmentId:apiKey)``), as ROQ's
+server graph does. Errors answer in ROQ's REST shape (``statusCode``, ``message``, ``errorCode``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from roqmock.domain.errors import BadRequest
+from roqmock.endpoints import SERVER_HEADER, Handler, Reply, Request
+from roqmock.mock import Baseline, RoqMock
+from roqmock.seed import WorldSize
+
+PREFIX = "/__roqmock"
+
+
+def _guarded(handler: Handler) -> Handler:
+    def guarded(mock: RoqMock, request: Request) -> Reply:
+        mock.tokens.check_server_header(request.header(SERVER_HEADER))
+        return handler(mock, request)
+
+    return guarded
+
+
+def _body(request: Request) -> dict[str, Any]:
+    return request.json_object() if request.body.strip() else {}
+
+
+def world_summary(mock: RoqMock) -> dict[str, Any]:
+    world = mock.store.world
+    return {
+        "seed": mock.baseline.seed,
+        "empty": mock.baseline.size is None,
+        "users": len(world.users),
+        "conversations": len(world.conversations),
+        "messages": len(world.messages),
+        "files": len(world.files),
+    }
+
+
+def health(mock: RoqMock, request: Request) -> Reply:
+    return Reply(200, {"status": "ok", **world_summary(mock)})
+
+
+def reset(mock: RoqMock, request: Request) -> Reply:
+    """Back to the baseline; ``{"empty": true}`` makes the empty world the baseline."""
+    body = _body(request)
+    if body.get("empty") is True:
+        mock.reset(Baseline(seed=mock.baseline.seed, size=None, locale=mock.baseline.locale))
+    else:
+        mock.reset()
+    return Reply(200, world_summary(mock))
+
+
+def baseline_from(body: Mapping[str, Any], current: Baseline) -> Baseline:
+    """A baseline from ``{seed, users, conversations, messages, files, tenants, locale, empty}``."""
+    known = {"seed", "users", "conversations", "messages", "files", "tenants", "locale", "empty"}
+    unknown = set(body) - known
+    if unknown:
+        raise BadRequest(f"unknown fields: {', '.join(sorted(unknown))}", error_code="BAD_REQUEST")
+    for name in known - {"locale", "empty"}:
+        value = body.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise BadRequest(f"{name} must be a non-negative integer", error_code="BAD_REQUEST", field=name)
+    seed = body.get("seed", current.seed)
+    locale = body.get("locale", current.locale)
+    if not isinstance(locale, str):
+        raise BadRequest("locale must be a string", error_code="BAD_REQUEST")
+    if body.get("empty") is True:
+        return Baseline(seed=seed, size=None, locale=locale)
+    default = current.size or WorldSize()
+    sizes = {
+        name: body.get(name, getattr(default, name))
+        for name in ("users", "conversations", "messages", "files", "tenants")
+    }
+    try:
+        size = WorldSize(**sizes)
+    except ValueError as error:
+        raise BadRequest(str(error), error_code="BAD_REQUEST") from None
+    return Baseline(seed=seed, size=size, locale=locale)
+
+
+def seed(mock: RoqMock, request: Request) -> Reply:
+    baseline = baseline_from(_body(request), mock.baseline)
+    try:
+        mock.reset(baseline)
+    except AttributeError:
+        raise BadRequest(f"unknown locale {baseline.locale!r}", error_code="BAD_REQUEST") from None
+    return Reply(200, world_summary(mock))
+
+
+def get_state(mock: RoqMock, request: Request) -> Reply:
+    return Reply(200, mock.dump_state())
+
+
+def put_state(mock: RoqMock, request: Request) -> Reply:
+    try:
+        mock.load_state(request.json())
+    except ValueError as error:
+        raise BadRequest(f"invalid state: {error}", error_code="INVALID_STATE") from None
+    return Reply(200, world_summary(mock))
+
+
+def _flag(value: str | None, name: str) -> bool | None:
+    if value is None:
+        return None
+    if value in ("true", "false"):
+        return value == "true"
+    raise BadRequest(f"{name} must be true or false", error_code="BAD_REQUEST")
+
+
+def get_requests(mock: RoqMock, request: Request) -> Reply:
+    query = request.query or {}
+    calls = mock.journal.calls(
+        query.get("operation"), caller=query.get("caller"), ok=_flag(query.get("ok"), "ok")
+    )
+    return Reply(200, {"calls": [call.as_json() for call in calls], "count": len(calls)})
+
+
+def delete_requests(mock: RoqMock, request: Request) -> Reply:
+    mock.journal.clear()
+    return Reply(200, {"count": 0})
+
+
+def verify_requests(mock: RoqMock, request: Request) -> Reply:
+    """``{operation, times?, asUser?, variables?, ok?}`` → ``{ok, expected, actual, matched}``."""
+    body = _body(request)
+    operation, times = body.get("operation"), body.get("times")
+    if not isinstance(operation, str):
+        raise BadRequest("operation is required", error_code="BAD_REQUEST")
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 0):
+        raise BadRequest("times must be a non-negative integer", error_code="BAD_REQUEST")
+    variables = body.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("variables must be an object", error_code="BAD_REQUEST")
+    verification = mock.journal.verify(
+        operation, times=times, as_user=body.get("asUser"), variables=variables, ok=body.get("ok")
+    )
+    return Reply(200, verification.as_json())
+
+
+CONTROL_ROUTES: dict[tuple[str, str], Handler] = {
+    ("GET", f"{PREFIX}/health"): health,
+    ("POST", f"{PREFIX}/reset"): _guarded(reset),
+    ("POST", f"{PREFIX}/seed"): _guarded(seed),
+    ("GET", f"{PREFIX}/state"): _guarded(get_state),
+    ("PUT", f"{PREFIX}/state"): _guarded(put_state),
+    ("GET", f"{PREFIX}/requests"): _guarded(get_requests),
+    ("DELETE", f"{PREFIX}/requests"): _guarded(delete_requests),
+    ("POST", f"{PREFIX}/requests/verify"): _guarded(verify_requests),
+}

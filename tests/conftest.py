@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
-import re
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
+
+import roqmock.testing as roqmock_testing
 
 TESTS = Path(__file__).resolve().parent
 ENVIRONMENT_ID = "0b6f6a52-3c1e-4f1a-8d8e-2f5b7c9d1e42"
@@ -74,65 +69,19 @@ class RunningServer:
 
 
 def start_server(*extra: str) -> RunningServer:
-    """Start ``roqmock serve`` on a free loopback port and wait until it answers."""
-    command = [
-        sys.executable,
-        "-m",
-        "roqmock",
-        "serve",
-        "--port",
-        "0",
-        "--environment-id",
-        ENVIRONMENT_ID,
-        "--api-key",
-        API_KEY,
-        *extra,
-    ]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    """Start ``roqmock serve`` on a free loopback port and wait until it is healthy."""
+    server = roqmock_testing.start_server(
+        size=None,
+        environment_id=ENVIRONMENT_ID,
+        api_key=API_KEY,
+        extra_args=[a for a in extra if a != "--empty"],
     )
-    assert process.stdout is not None
-    first_line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", first_line)
-    if match is None:
-        process.kill()
-        raise RuntimeError(f"roqmock serve did not start: {first_line}{process.stdout.read()}")
-    url = match.group(0)
-    # Keep reading what the server prints, so a full pipe can never block it.
-    threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            httpx.get(f"{url}/v01/server/graphql", timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("roqmock serve did not answer within 15 s") from None
-            time.sleep(0.05)
-    return RunningServer(url, ENVIRONMENT_ID, API_KEY, process)
-
-
-def _drain(stream: IO[str]) -> None:
-    with contextlib.suppress(ValueError, OSError):
-        for _ in stream:
-            pass
+    assert server.process is not None
+    return RunningServer(server.url, ENVIRONMENT_ID, API_KEY, server.process)
 
 
 def stop_server(server: RunningServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
-    if server.process.stdout is not None:
-        with contextlib.suppress(ValueError, OSError):
-            server.process.stdout.close()
+    roqmock_testing.stop_process(server.process)
 
 
 @pytest.fixture(scope="session")

@@ -16,16 +16,11 @@ METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 
 def create_app(mock: RoqMock) -> Starlette:
     async def endpoint(request: StarletteRequest) -> Response:
-        reply = answer(
-            mock,
-            Request(
-                method=request.method,
-                path=request.url.path,
-                headers={name.lower(): value for name, value in request.headers.items()},
-                body=await request.body(),
-                query=dict(request.query_params),
-            ),
+        body = await request.body()
+        parts = Request.of(
+            request.method, request.url.path, request.headers.items(), body, request.query_params.items()
         )
+        reply = answer(mock, parts)
         return Response(reply.content(), reply.status, media_type=reply.content_type)
 
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])

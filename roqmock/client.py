@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -30,6 +30,16 @@ class RoqHttpError(Exception):
 
     def __str__(self) -> str:
         return f"{self.status_code} {self.error_code}: {self.message}"
+
+
+class ListOptions(TypedDict, total=False):
+    """The arguments every ROQ list takes."""
+
+    filter: Mapping[str, Any] | None
+    limit: int | None
+    offset: int | None
+    order: Mapping[str, str] | None
+    search: Mapping[str, str] | None
 
 
 def _drop_none(**values: Any) -> dict[str, Any]:
@@ -70,15 +80,11 @@ class RoqClient:
     def conversations(
         self,
         *,
-        filter: Mapping[str, Any] | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-        order: Mapping[str, str] | None = None,
-        search: Mapping[str, str] | None = None,
         with_users: bool = False,
         with_tags: bool = False,
+        **options: Unpack[ListOptions],
     ) -> dict[str, Any]:
-        variables = _drop_none(filter=filter, limit=limit, offset=offset, order=order, search=search)
+        variables = _drop_none(**options)
         return self._call(
             documents.CONVERSATIONS, {**variables, "withUsers": with_users, "withTags": with_tags}
         )
@@ -86,14 +92,10 @@ class RoqClient:
     def messages(
         self,
         *,
-        filter: Mapping[str, Any] | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-        order: Mapping[str, str] | None = None,
-        search: Mapping[str, str] | None = None,
         with_file: bool = False,
+        **options: Unpack[ListOptions],
     ) -> dict[str, Any]:
-        variables = _drop_none(filter=filter, limit=limit, offset=offset, order=order, search=search)
+        variables = _drop_none(**options)
         return self._call(documents.MESSAGES, {**variables, "withFile": with_file})
 
     def message_file_url(self, id: str, file_id: str) -> dict[str, Any]:
@@ -119,15 +121,11 @@ class RoqClient:
     def users(
         self,
         *,
-        filter: Mapping[str, Any] | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-        order: Mapping[str, str] | None = None,
-        search: Mapping[str, str] | None = None,
         with_tenant: bool = False,
         with_roles: bool = False,
+        **options: Unpack[ListOptions],
     ) -> dict[str, Any]:
-        variables = _drop_none(filter=filter, limit=limit, offset=offset, order=order, search=search)
+        variables = _drop_none(**options)
         return self._call(documents.USERS, {**variables, "withTenant": with_tenant, "withRoles": with_roles})
 
     def user(self, id: str, *, with_tenant: bool = False, with_roles: bool = False) -> dict[str, Any]:
@@ -142,16 +140,8 @@ class RoqClient:
     def unassign_roles_from_user(self, user_id: str, role_keys: Sequence[str]) -> dict[str, Any]:
         return self._call(documents.UNASSIGN_ROLES, {"userId": user_id, "roleKeys": list(role_keys)})
 
-    def files(
-        self,
-        *,
-        filter: Mapping[str, Any] | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-        order: Mapping[str, str] | None = None,
-        search: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        variables = _drop_none(filter=filter, limit=limit, offset=offset, order=order, search=search)
+    def files(self, **options: Unpack[ListOptions]) -> dict[str, Any]:
+        variables = _drop_none(**options)
         return self._call(documents.FILES, variables)
 
     def file(self, id: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ the in-process httpx transports both call it, so a request answers the same over
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -32,6 +32,18 @@ class Request:
     headers: Mapping[str, str]  # lower-case names
     body: bytes = b""
     query: Mapping[str, str] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        method: str,
+        path: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        query: Iterable[tuple[str, str]] = (),
+    ) -> Request:
+        """A request from any framework's parts; header names are folded to lower case."""
+        return cls(method, path, {name.lower(): value for name, value in headers}, body, dict(query))
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)

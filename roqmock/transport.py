@@ -10,16 +10,10 @@ from roqmock.routes import answer
 
 
 def _answer(mock: RoqMock, request: httpx.Request, body: bytes) -> httpx.Response:
-    reply = answer(
-        mock,
-        Request(
-            method=request.method,
-            path=request.url.path,
-            headers={name.lower(): value for name, value in request.headers.items()},
-            body=body,
-            query=dict(request.url.params),
-        ),
+    parts = Request.of(
+        request.method, request.url.path, request.headers.items(), body, request.url.params.items()
     )
+    reply = answer(mock, parts)
     return httpx.Response(reply.status, content=reply.content(), headers={"content-type": reply.content_type})
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from roqmock.domain.errors import Forbidden
 
 if TYPE_CHECKING:
+    from roqmock.domain.coverage import Coverage
     from roqmock.domain.models import Conversation, File, User
     from roqmock.domain.store import World
 
@@ -102,6 +103,18 @@ class Actor:
 
 SUPER_ADMIN = Actor()
 
+# Permission coverage names a rule Entity:operation:scope, with two scopes more than roles grant.
+SUPER_ADMIN_SCOPE = "super-admin"
+NO_PERMISSION = "none"
+
+
+def rule_name(entity: Entity | str, operation: Operation | str, scope: Scope | str | None) -> str:
+    entity_name = entity.value if isinstance(entity, Entity) else entity
+    operation_name = operation.value if isinstance(operation, Operation) else operation
+    if scope is None:
+        return f"{entity_name}:{operation_name}"
+    return f"{entity_name}:{operation_name}:{scope.value if isinstance(scope, Scope) else scope}"
+
 
 def parse_permission(text: str) -> Permission:
     """Read ``"Conversation:read:own"`` (or ``"Conversation:create"``) from configuration."""
@@ -130,8 +143,33 @@ def granted_scope(roles: Iterable[Role], entity: Entity, operation: Operation) -
 class Rules:
     """The permission rules, read against one world's roles and memberships."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, coverage: Coverage | None = None) -> None:
         self.world = world
+        self.coverage = coverage
+
+    def _decide(
+        self,
+        actor: Actor,
+        entity: Entity | str,
+        operation: Operation | str,
+        scope: Scope | str | None,
+        *,
+        allowed: bool,
+    ) -> bool:
+        """Count the decision for permission coverage, and pass it on."""
+        if self.coverage is not None:
+            if actor.is_super_admin:
+                scope = SUPER_ADMIN_SCOPE
+            elif scope is None and operation != Operation.CREATE:
+                scope = NO_PERMISSION
+            self.coverage.record(rule_name(entity, operation, scope), allowed=allowed)
+        return allowed
+
+    def note_read(self, actor: Actor, entity: Entity) -> Scope | None:
+        """A read (a list or one record) goes through ``entity``'s read scope; count it once per call."""
+        scope = self.scope(actor, entity, Operation.READ)
+        self._decide(actor, entity, Operation.READ, scope, allowed=scope is not None)
+        return scope
 
     def roles_of(self, actor: Actor) -> list[Role]:
         user = self.world.users.get(actor.user_id or "")
@@ -173,37 +211,44 @@ class Rules:
     ) -> None:
         """Update (tags) and delete: the owner under ``own``, the owner's tenant under ``tenant``."""
         scope = self.scope(actor, Entity.CONVERSATION, operation)
-        if scope is Scope.ALL:
-            return
-        if scope is Scope.OWN and conversation.owner_id == actor.user_id:
-            return
+        allowed = scope is Scope.ALL or (scope is Scope.OWN and conversation.owner_id == actor.user_id)
         if scope is Scope.TENANT:
             owner = self.world.users.get(conversation.owner_id)
-            if conversation.owner_id == actor.user_id or (
+            allowed = conversation.owner_id == actor.user_id or (
                 owner is not None and actor.tenant_id is not None and owner.tenant_id == actor.tenant_id
-            ):
-                return
-        raise _forbidden(Entity.CONVERSATION, operation, conversation_id=conversation.id)
+            )
+        if not self._decide(actor, Entity.CONVERSATION, operation, scope, allowed=allowed):
+            raise _forbidden(Entity.CONVERSATION, operation, conversation_id=conversation.id)
 
     def check_create_conversation(self, actor: Actor, owner_id: str, member_ids: Iterable[str]) -> None:
-        if actor.is_super_admin:
-            return
-        if self.scope(actor, Entity.CONVERSATION, Operation.CREATE) is None:
-            raise _forbidden(Entity.CONVERSATION, Operation.CREATE)
-        if owner_id != actor.user_id:
-            raise Forbidden("ownerId must be the calling user", ownerId=owner_id)
-        if owner_id not in set(member_ids):
-            raise Forbidden("the owner must be among memberIds", ownerId=owner_id)
+        granted = actor.is_super_admin or self.scope(actor, Entity.CONVERSATION, Operation.CREATE) is not None
+        error: Forbidden | None = None
+        if not granted:
+            error = _forbidden(Entity.CONVERSATION, Operation.CREATE)
+        elif not actor.is_super_admin and owner_id != actor.user_id:
+            error = Forbidden("ownerId must be the calling user", ownerId=owner_id)
+        elif not actor.is_super_admin and owner_id not in set(member_ids):
+            error = Forbidden("the owner must be among memberIds", ownerId=owner_id)
+        scope = None if granted else NO_PERMISSION
+        self._decide(actor, Entity.CONVERSATION, Operation.CREATE, scope, allowed=error is None)
+        if error is not None:
+            raise error
 
     # -- messages
 
     def check_create_message(self, actor: Actor, author_id: str, conversation_id: str) -> None:
+        error: Forbidden | None = None
         if actor.is_super_admin:
-            return
-        if author_id != actor.user_id:
-            raise Forbidden("authorId must be the calling user", authorId=author_id)
-        if actor.user_id not in self.world.members_by_conversation.get(conversation_id, {}):
-            raise Forbidden("Only members of a conversation may write to it", conversationId=conversation_id)
+            pass
+        elif author_id != actor.user_id:
+            error = Forbidden("authorId must be the calling user", authorId=author_id)
+        elif actor.user_id not in self.world.members_by_conversation.get(conversation_id, {}):
+            error = Forbidden(
+                "Only members of a conversation may write to it", conversationId=conversation_id
+            )
+        self._decide(actor, Entity.MESSAGE, Operation.CREATE, "member-author", allowed=error is None)
+        if error is not None:
+            raise error
 
     # -- users and files
 
@@ -233,8 +278,9 @@ class Rules:
             for message in self.world.messages_by_file.get(file.id, ())
         )
 
-    def check_super_admin(self, actor: Actor, operation: str) -> None:
-        if not actor.is_super_admin:
+    def check_super_admin(self, actor: Actor, operation: str, rule: tuple[str, str]) -> None:
+        allowed = self._decide(actor, rule[0], rule[1], SUPER_ADMIN_SCOPE, allowed=actor.is_super_admin)
+        if not allowed:
             raise Forbidden(f"{operation} is for the server's service account only", operation=operation)
 
 

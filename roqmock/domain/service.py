@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roqmock.domain.clock import is_uuid
+from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationError
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT, ListArgs, Page, compile_list, run_list
 from roqmock.domain.models import (
@@ -55,6 +56,7 @@ class ChatService:
     def __init__(self, store: Store, *, max_limit: int = DEFAULT_MAX_LIMIT) -> None:
         self.store = store
         self.max_limit = max_limit
+        self.coverage = Coverage()
 
     @property
     def world(self) -> World:
@@ -62,7 +64,7 @@ class ChatService:
 
     @property
     def rules(self) -> Rules:
-        return Rules(self.store.world)
+        return Rules(self.store.world, self.coverage)
 
     # ------------------------------------------------------------ callers
 
@@ -78,7 +80,9 @@ class ChatService:
     # ------------------------------------------------------------ conversations
 
     def conversations(self, actor: Actor, args: ListArgs) -> Page[Conversation]:
-        readable = self.rules.readable_conversation_ids(actor)
+        rules = self.rules
+        rules.note_read(actor, Entity.CONVERSATION)
+        readable = rules.readable_conversation_ids(actor)
         world = self.world
         candidates: Iterable[Conversation] = (
             world.conversations.values()
@@ -163,7 +167,9 @@ class ChatService:
 
     def messages(self, actor: Actor, args: ListArgs) -> Page[Message]:
         compiled = compile_list(MESSAGE_SPEC, args, max_limit=self.max_limit)
-        readable = self.rules.readable_conversation_ids(actor, Entity.MESSAGE)
+        rules = self.rules
+        rules.note_read(actor, Entity.MESSAGE)
+        readable = rules.readable_conversation_ids(actor, Entity.MESSAGE)
         return compiled.run(self._message_candidates(readable, args))
 
     def _message_candidates(self, readable: set[str] | None, args: ListArgs) -> Iterator[Message]:
@@ -219,6 +225,7 @@ class ChatService:
 
     def message_file_url(self, actor: Actor, message_id: str, file_id: str) -> str:
         _require_uuid_argument(message_id, file_id)
+        self.rules.note_read(actor, Entity.MESSAGE)
         message = self.world.messages.get(message_id.lower())
         if message is None or not self.rules.can_read_conversation(
             actor, message.conversation_id, Entity.MESSAGE
@@ -239,6 +246,7 @@ class ChatService:
         deactivated = filters.pop("withDeactivated", None) or {}
         show_deactivated = deactivated.get("equalTo") is True or deactivated.get("notEqualTo") is False
         rules = self.rules
+        rules.note_read(actor, Entity.USER)
         candidates = (
             user
             for user in self.world.users.values()
@@ -249,6 +257,7 @@ class ChatService:
 
     def user(self, actor: Actor, user_id: str) -> User:
         _require_uuid_argument(user_id)
+        self.rules.note_read(actor, Entity.USER)
         user = self._user(user_id)
         if not self.rules.can_read_user(actor, user):
             raise NotFound.entity("User", user_id)
@@ -274,7 +283,7 @@ class ChatService:
         if tenant_id is not None:
             _require_uuid_property("tenantId", tenant_id)
         with self.store.lock:
-            self.rules.check_super_admin(actor, "createUser")
+            self.rules.check_super_admin(actor, "createUser", ("User", "create"))
             role_keys = list(dict.fromkeys(roles)) if roles is not None else [DEFAULT_ROLE_KEY]
             self._roles(role_keys)
             for user in self.world.users.values():
@@ -323,11 +332,13 @@ class ChatService:
 
     def files(self, actor: Actor, args: ListArgs) -> Page[File]:
         rules = self.rules
+        rules.note_read(actor, Entity.FILE)
         candidates = (file for file in self.world.files.values() if rules.can_read_file(actor, file))
         return run_list(candidates, file_spec(self.world), args, max_limit=self.max_limit)
 
     def file(self, actor: Actor, file_id: str) -> File:
         _require_uuid_argument(file_id)
+        self.rules.note_read(actor, Entity.FILE)
         return self._file(actor, file_id)
 
     def file_category(self, file: File) -> FileCategory:
@@ -358,7 +369,7 @@ class ChatService:
         self, actor: Actor, user_id: str, role_keys: Sequence[str], operation: str
     ) -> User:
         _require_uuid_argument(user_id)
-        self.rules.check_super_admin(actor, operation)
+        self.rules.check_super_admin(actor, operation, ("Role", "assign"))
         user = self._user(user_id)
         self._roles(role_keys)
         return user

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
@@ -21,6 +23,8 @@ def create_app(mock: RoqMock) -> Starlette:
             request.method, request.url.path, request.headers.items(), body, request.query_params.items()
         )
         reply = answer(mock, parts)
+        if reply.delay_s:
+            await asyncio.sleep(reply.delay_s)
         return Response(reply.content(), reply.status, media_type=reply.content_type)
 
     return Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])

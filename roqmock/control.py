@@ -142,6 +142,43 @@ def verify_requests(mock: RoqMock, request: Request) -> Reply:
     return Reply(200, verification.as_json())
 
 
+def add_fault(mock: RoqMock, request: Request) -> Reply:
+    """``{operation, latencyMs?, error?: {statusCode, errorCode?, message?}, probability?, count?}``."""
+    return Reply(201, mock.faults.add(request.json_object()).as_json())
+
+
+def list_faults(mock: RoqMock, request: Request) -> Reply:
+    return Reply(200, {"faults": [fault.as_json() for fault in mock.faults.list()]})
+
+
+def remove_faults(mock: RoqMock, request: Request) -> Reply:
+    """Remove every fault, or one with ``?id=N``."""
+    raw = (request.query or {}).get("id")
+    if raw is not None and not raw.isdigit():
+        raise BadRequest("id must be a fault id", error_code="BAD_REQUEST")
+    return Reply(200, {"removed": mock.faults.remove(int(raw) if raw is not None else None)})
+
+
+def get_coverage(mock: RoqMock, request: Request) -> Reply:
+    rows = mock.coverage.rows()
+    untried = [row["rule"] for row in rows if not row["allowed"] and not row["denied"]]
+    return Reply(200, {"rules": rows, "untried": untried})
+
+
+def delete_coverage(mock: RoqMock, request: Request) -> Reply:
+    mock.coverage.clear()
+    return Reply(200, {"rules": mock.coverage.rows()})
+
+
+def list_sessions(mock: RoqMock, request: Request) -> Reply:
+    return Reply(200, {"sessions": mock.root.session_names()})
+
+
+def end_sessions(mock: RoqMock, request: Request) -> Reply:
+    """End every session, or one with ``?name=NAME``; their worlds are gone."""
+    return Reply(200, {"ended": mock.root.drop_sessions((request.query or {}).get("name"))})
+
+
 CONTROL_ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", f"{PREFIX}/health"): health,
     ("POST", f"{PREFIX}/reset"): _guarded(reset),
@@ -151,4 +188,11 @@ CONTROL_ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", f"{PREFIX}/requests"): _guarded(get_requests),
     ("DELETE", f"{PREFIX}/requests"): _guarded(delete_requests),
     ("POST", f"{PREFIX}/requests/verify"): _guarded(verify_requests),
+    ("POST", f"{PREFIX}/faults"): _guarded(add_fault),
+    ("GET", f"{PREFIX}/faults"): _guarded(list_faults),
+    ("DELETE", f"{PREFIX}/faults"): _guarded(remove_faults),
+    ("GET", f"{PREFIX}/sessions"): _guarded(list_sessions),
+    ("DELETE", f"{PREFIX}/sessions"): _guarded(end_sessions),
+    ("GET", f"{PREFIX}/coverage"): _guarded(get_coverage),
+    ("DELETE", f"{PREFIX}/coverage"): _guarded(delete_coverage),
 }

@@ -21,6 +21,7 @@ from roqmock.mock import RoqMock
 
 TOKEN_HEADER = "roq-platform-authorization"
 SERVER_HEADER = "roq-platform-server-authorization"
+SESSION_HEADER = "x-roqmock-session"
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
 
@@ -66,6 +67,7 @@ class Reply:
     status: int
     body: Any
     content_type: str = JSON
+    delay_s: float = 0.0  # injected latency: the transport waits this long before answering
 
     def content(self) -> bytes:
         if self.content_type == JSON:
@@ -94,7 +96,7 @@ def user_token(mock: RoqMock, request: Request) -> Reply:
     user_id = body.get("userId")
     if not isinstance(user_id, str):
         raise BadRequest("userId must be a string", error_code="BAD_REQUEST")
-    user = mock.service.user(mock.service.actor_for(None), user_id)
+    user = mock.service.user_for_token(user_id)
     expires_in = body.get("expiresIn")
     ttl = parse_expires_in(expires_in) if expires_in is not None else None
     token = mock.tokens.issue(user.id, ttl=ttl, tenant_id=user.tenant_id)
@@ -112,16 +114,16 @@ def user_token(mock: RoqMock, request: Request) -> Reply:
 def server_graphql(mock: RoqMock, request: Request) -> Reply:
     mock.tokens.check_server_header(request.header(SERVER_HEADER))
     claims = mock.tokens.bearer(request.header(TOKEN_HEADER))
-    status, answer = mock.run(request.json(), claims.user_id)
-    return Reply(status, answer)
+    outcome = mock.handle(request.json(), claims.user_id)
+    return Reply(outcome.status, outcome.answer, delay_s=outcome.delay_s)
 
 
 def client_graphql(mock: RoqMock, request: Request) -> Reply:
     claims = mock.tokens.bearer(request.header(TOKEN_HEADER))
     if claims.user_id is None:
         raise Unauthorized("The client graph takes user tokens only")
-    status, answer = mock.run(request.json(), claims.user_id, queries_only=True)
-    return Reply(status, answer)
+    outcome = mock.handle(request.json(), claims.user_id, queries_only=True)
+    return Reply(outcome.status, outcome.answer, delay_s=outcome.delay_s)
 
 
 _EXPLORER_QUERY = """# roqmock: ROQ's chat API, in memory.
@@ -177,7 +179,7 @@ def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Han
             if any(route_path == path for _, route_path in routes):
                 raise RoqError(f"{request.method} is not allowed on {path}", error_code="METHOD_NOT_ALLOWED")
             raise NotFound(f"Cannot {request.method} {path}", error_code="NOT_FOUND")
-        return handler(mock, request)
+        return handler(mock.session(request.header(SESSION_HEADER)), request)
     except RoqError as error:
         status = 405 if error.error_code == "METHOD_NOT_ALLOWED" else error.status
         if path in _REST_PATHS or path.startswith("/__roqmock"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,9 +14,11 @@ from roqmock.api.errors import roq_error_body
 from roqmock.api.resolvers import RequestContext
 from roqmock.auth import TokenAuthority
 from roqmock.config import Settings
-from roqmock.domain.errors import RoqError
+from roqmock.domain.coverage import Coverage
+from roqmock.domain.errors import BadRequest, RoqError
 from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store
+from roqmock.faults import NO_INJECTION, Faults
 from roqmock.journal import SUPER_ADMIN, Journal
 from roqmock.seed import WorldSize, seed_world
 from roqmock.state import dump_world, latest_moment, load_world
@@ -29,8 +33,23 @@ class Baseline:
     locale: str = "en_US"
 
 
+MAX_SESSIONS = 1000
+_SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    answer: dict[str, Any]
+    delay_s: float = 0.0  # injected latency, for the transport to wait before answering
+
+
 class RoqMock:
-    """Everything one server (or one in-process fixture) needs, apart from any transport."""
+    """Everything one server (or one in-process fixture) needs, apart from any transport.
+
+    ``session(name)`` gives a roqmock of its own (same settings, schema and tokens, its own world,
+    journal, faults and coverage), so parallel CI jobs can share one server without seeing each other.
+    """
 
     def __init__(
         self,
@@ -38,20 +57,25 @@ class RoqMock:
         *,
         baseline: Baseline | None = None,
         engine: GraphQLEngine | None = None,
+        tokens: TokenAuthority | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.baseline = baseline or Baseline()
         self.store = Store(seed=self.baseline.seed, roles=self.settings.roles)
         self.service = ChatService(self.store, max_limit=self.settings.max_limit)
-        # The schema is the costly part and holds no state: fixtures share one engine.
+        # The schema is the costly part and holds no state: fixtures and sessions share one engine.
         self.engine = engine or GraphQLEngine(max_depth=self.settings.max_depth)
-        self.tokens = TokenAuthority(
+        self.tokens = tokens or TokenAuthority(
             environment_id=self.settings.environment_id,
             api_key=self.settings.api_key,
             secret=self.settings.token_secret,
             default_ttl=self.settings.default_token_ttl,
         )
         self.journal = Journal()
+        self.faults = Faults(self.baseline.seed)
+        self._sessions: dict[str, RoqMock] = {}
+        self.root: RoqMock = self  # a session's root is the roqmock that made it
+        self._sessions_lock = threading.Lock()
         self._fill()
 
     def _fill(self) -> None:
@@ -60,8 +84,51 @@ class RoqMock:
                 self.store, seed=self.baseline.seed or 0, size=self.baseline.size, locale=self.baseline.locale
             )
 
+    @property
+    def coverage(self) -> Coverage:
+        return self.service.coverage
+
+    # ------------------------------------------------------------ sessions
+
+    def session(self, name: str | None) -> RoqMock:
+        """Session ``name``'s roqmock, made from this one's baseline on first use (``None``: this one)."""
+        if name is None:
+            return self
+        if self.root is not self:
+            return self.root.session(name)
+        if not _SESSION_NAME.fullmatch(name):
+            raise BadRequest(
+                "x-roqmock-session must be 1 to 64 letters, digits, dots, dashes or underscores",
+                error_code="INVALID_SESSION",
+            )
+        with self._sessions_lock:
+            session = self._sessions.get(name)
+            if session is None:
+                if len(self._sessions) >= MAX_SESSIONS:
+                    raise RoqError(
+                        f"There are {MAX_SESSIONS} sessions already: DELETE /__roqmock/sessions to end them",
+                        error_code="TOO_MANY_SESSIONS",
+                    ).with_status(429)
+                session = RoqMock(
+                    self.settings, baseline=self.baseline, engine=self.engine, tokens=self.tokens
+                )
+                session.root = self
+                self._sessions[name] = session
+            return session
+
+    def session_names(self) -> list[str]:
+        with self._sessions_lock:
+            return sorted(self._sessions)
+
+    def drop_sessions(self, name: str | None = None) -> int:
+        with self._sessions_lock:
+            names = [name] if name is not None else list(self._sessions)
+            return sum(self._sessions.pop(each, None) is not None for each in names)
+
+    # ------------------------------------------------------------ state
+
     def reset(self, baseline: Baseline | None = None) -> None:
-        """Back to the baseline world (or to a new baseline), with an empty journal."""
+        """Back to the baseline world (or to a new baseline), with an empty journal, coverage and faults."""
         with self.store.lock:
             if baseline is not None:
                 self.baseline = baseline
@@ -69,6 +136,8 @@ class RoqMock:
             self.store.reset()
             self._fill()
             self.journal.clear()
+            self.coverage.clear()
+            self.faults.remove()
 
     def dump_state(self) -> dict[str, Any]:
         with self.store.lock:
@@ -80,22 +149,29 @@ class RoqMock:
         self.store.replace_world(world, latest=latest_moment(world))
         self.journal.clear()
 
-    def run(
-        self, body: Any, user_id: str | None, *, queries_only: bool = False
-    ) -> tuple[int, dict[str, Any]]:
-        """Run one GraphQL request body as ``user_id`` (``None``: the super admin): ``(status, answer)``."""
+    # ------------------------------------------------------------ requests
+
+    def handle(self, body: Any, user_id: str | None, *, queries_only: bool = False) -> Outcome:
+        """Run one GraphQL request body as ``user_id`` (``None``: the super admin), faults included."""
         started = time.perf_counter()
         fields: tuple[str, ...] = ()
         variables: dict[str, Any] = {}
         operation_name = body.get("operationName") if isinstance(body, dict) else None
+        injection = NO_INJECTION
         try:
             # One request at a time sees and changes the world, so threads never see a half-made change.
             with self.store.lock:
                 actor = self.service.actor_for(user_id)
+                fields = self.engine.root_fields(body)
+                injection = self.faults.draw(fields)
+                if injection.error is not None:
+                    raise injection.error
                 result = self.engine.run(body, RequestContext(self.service, actor), queries_only=queries_only)
             status, answer, fields, variables = result.status, result.body, result.fields, result.variables
         except RoqError as error:
-            status, answer = error.status, roq_error_body(error)
+            # An injected fault answers as an error raised while executing would: 200, data null.
+            status = 200 if error is injection.error and error.status not in (401, 413) else error.status
+            answer = roq_error_body(error)
         errors = answer.get("errors") or []
         self.journal.record(
             operation=fields[0] if fields else (operation_name if isinstance(operation_name, str) else "?"),
@@ -104,10 +180,19 @@ class RoqMock:
             variables=variables,
             status=status,
             error_code=errors[0]["extensions"]["response"]["errorCode"] if errors else None,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            duration_ms=round((time.perf_counter() - started) * 1000 + injection.latency_s * 1000, 3),
             at=datetime.now(UTC).isoformat(timespec="milliseconds"),
         )
-        return status, answer
+        return Outcome(status, answer, injection.latency_s)
+
+    def run(
+        self, body: Any, user_id: str | None, *, queries_only: bool = False
+    ) -> tuple[int, dict[str, Any]]:
+        """:meth:`handle` for callers without an event loop: injected latency is slept here."""
+        outcome = self.handle(body, user_id, queries_only=queries_only)
+        if outcome.delay_s:
+            time.sleep(outcome.delay_s)
+        return outcome.status, outcome.answer
 
     def execute(
         self,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
 
 from roqmock.endpoints import Request
@@ -9,12 +12,15 @@ from roqmock.mock import RoqMock
 from roqmock.routes import answer
 
 
-def _answer(mock: RoqMock, request: httpx.Request, body: bytes) -> httpx.Response:
+def _answer(mock: RoqMock, request: httpx.Request, body: bytes) -> tuple[httpx.Response, float]:
     parts = Request.of(
         request.method, request.url.path, request.headers.items(), body, request.url.params.items()
     )
     reply = answer(mock, parts)
-    return httpx.Response(reply.status, content=reply.content(), headers={"content-type": reply.content_type})
+    response = httpx.Response(
+        reply.status, content=reply.content(), headers={"content-type": reply.content_type}
+    )
+    return response, reply.delay_s
 
 
 class RoqTransport(httpx.BaseTransport):
@@ -24,7 +30,10 @@ class RoqTransport(httpx.BaseTransport):
         self.mock = mock
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return _answer(self.mock, request, request.read())
+        response, delay_s = _answer(self.mock, request, request.read())
+        if delay_s:
+            time.sleep(delay_s)
+        return response
 
 
 class AsyncRoqTransport(httpx.AsyncBaseTransport):
@@ -34,4 +43,7 @@ class AsyncRoqTransport(httpx.AsyncBaseTransport):
         self.mock = mock
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return _answer(self.mock, request, await request.aread())
+        response, delay_s = _answer(self.mock, request, await request.aread())
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        return response

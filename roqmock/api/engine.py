@@ -150,6 +150,18 @@ class GraphQLEngine:
             self._cache.popitem(last=False)
         return prepared
 
+    def root_fields(self, body: Any) -> tuple[str, ...]:
+        """The root fields a request body selects; none when it does not parse or validate."""
+        if not isinstance(body, Mapping) or not isinstance(body.get("query"), str):
+            return ()
+        prepared = self.prepare(body["query"])
+        if prepared.document is None:
+            return ()
+        operation_name = body.get("operationName")
+        return _root_fields(
+            _operation(prepared.document, operation_name if isinstance(operation_name, str) else None)
+        )
+
     def run(self, body: Any, context: RequestContext, *, queries_only: bool = False) -> EngineResult:
         query, variables, operation_name = _read_body(body)
         prepared = self.prepare(query)

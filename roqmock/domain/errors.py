@@ -17,6 +17,11 @@ class RoqError(Exception):
         self.error_code = error_code or self.default_code
         self.variables: dict[str, Any] = variables
 
+    def with_status(self, status: int) -> RoqError:
+        """This error, answered with another HTTP status (an injected fault, a rate limit)."""
+        self.status = status
+        return self
+
 
 class BadRequest(RoqError):
     status = 400

@@ -255,6 +255,11 @@ class ChatService:
         narrowed = ListArgs(filters, args.limit, args.offset, args.order, args.search)
         return run_list(candidates, USER_SPEC, narrowed, max_limit=self.max_limit)
 
+    def user_for_token(self, user_id: str) -> User:
+        """The user a token is asked for (no permission decision: the service account asks)."""
+        _require_uuid_argument(user_id)
+        return self._user(user_id)
+
     def user(self, actor: Actor, user_id: str) -> User:
         _require_uuid_argument(user_id)
         self.rules.note_read(actor, Entity.USER)

@@ -38,18 +38,36 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--token-secret", default=None, help="HS256 secret for tokens (default: random per run)"
     )
-    serve.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the demo world and of ids")
-    serve.add_argument("--empty", action="store_true", help="start with no data at all")
-    serve.add_argument("--users", type=int, default=DEMO.users)
-    serve.add_argument("--conversations", type=int, default=DEMO.conversations)
-    serve.add_argument("--messages", type=int, default=DEMO.messages)
+    _world_arguments(serve)
+    serve.add_argument("--state", type=Path, default=None, help="start from a state file (roqmock export)")
     serve.add_argument(
         "--max-limit", type=int, default=DEFAULT_MAX_LIMIT, help="largest page (default: 1000)"
     )
     serve.add_argument("--max-depth", type=int, default=4, help="deepest query, data levels not counted")
     serve.add_argument("--roles", type=Path, default=None, help="JSON file of role definitions")
     serve.add_argument("--log-level", default="warning")
+    export = commands.add_parser("export", help="write a seeded world as a state file (JSON)")
+    _world_arguments(export)
+    export.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
     return parser
+
+
+def _world_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the world and of ids")
+    parser.add_argument("--empty", action="store_true", help="no data at all")
+    parser.add_argument("--users", type=int, default=DEMO.users)
+    parser.add_argument("--conversations", type=int, default=DEMO.conversations)
+    parser.add_argument("--messages", type=int, default=DEMO.messages)
+    parser.add_argument("--locale", default="en_US", help="Faker locale of the world (default: en_US)")
+
+
+def _baseline(args: argparse.Namespace) -> Baseline:
+    size = (
+        None
+        if args.empty
+        else WorldSize(users=args.users, conversations=args.conversations, messages=args.messages)
+    )
+    return Baseline(seed=args.seed, size=size, locale=args.locale)
 
 
 def load_roles(path: Path | None) -> dict[str, Role]:
@@ -81,12 +99,10 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
         roles=load_roles(args.roles),
         **({"token_secret": args.token_secret} if args.token_secret else {}),
     )
-    size = (
-        None
-        if args.empty
-        else WorldSize(users=args.users, conversations=args.conversations, messages=args.messages)
-    )
-    return RoqMock(settings, baseline=Baseline(seed=args.seed, size=size))
+    mock = RoqMock(settings, baseline=_baseline(args))
+    if args.state is not None:
+        mock.load_state(json.loads(args.state.read_text(encoding="utf-8")), as_baseline=True)
+    return mock
 
 
 def banner(mock: RoqMock, url: str) -> str:
@@ -133,12 +149,22 @@ def serve(args: argparse.Namespace) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def export(args: argparse.Namespace) -> None:
+    state = json.dumps(RoqMock(baseline=_baseline(args)).dump_state(), indent=2, ensure_ascii=False)
+    if args.output is None:
+        print(state)
+    else:
+        args.output.write_text(state + "\n", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
             serve(args)
-    except (ValueError, OSError) as error:
+        elif args.command == "export":
+            export(args)
+    except (ValueError, OSError, AttributeError) as error:
         print(f"roqmock: {error}", file=sys.stderr)
         return 2
     return 0

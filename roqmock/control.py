@@ -97,8 +97,10 @@ def get_state(mock: RoqMock, request: Request) -> Reply:
 
 
 def put_state(mock: RoqMock, request: Request) -> Reply:
+    """Load a world; with ``?baseline=true`` resets return to it."""
+    as_baseline = _flag((request.query or {}).get("baseline"), "baseline") is True
     try:
-        mock.load_state(request.json())
+        mock.load_state(request.json(), as_baseline=as_baseline)
     except ValueError as error:
         raise BadRequest(f"invalid state: {error}", error_code="INVALID_STATE") from None
     return Reply(200, world_summary(mock))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,11 +27,12 @@ from roqmock.state import dump_world, latest_moment, load_world
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """The world a reset returns to: a seeded one of a given size, or (``size`` None) an empty one."""
+    """The world a reset returns to: a saved state, a seeded world of a given size, or an empty one."""
 
     seed: int | None = None
     size: WorldSize | None = None
     locale: str = "en_US"
+    state: Mapping[str, Any] | None = None  # a saved world (GET /__roqmock/state, roqmock export)
 
 
 MAX_SESSIONS = 1000
@@ -79,7 +81,10 @@ class RoqMock:
         self._fill()
 
     def _fill(self) -> None:
-        if self.baseline.size is not None:
+        if self.baseline.state is not None:
+            world = load_world(self.baseline.state, default_roles=self.settings.roles)
+            self.store.replace_world(world, latest=latest_moment(world))
+        elif self.baseline.size is not None:
             seed_world(
                 self.store, seed=self.baseline.seed or 0, size=self.baseline.size, locale=self.baseline.locale
             )
@@ -143,11 +148,17 @@ class RoqMock:
         with self.store.lock:
             return dump_world(self.store.world)
 
-    def load_state(self, data: Any) -> None:
-        """Replace the world by a saved state (``ValueError`` if it is inconsistent: nothing changes then)."""
+    def load_state(self, data: Any, *, as_baseline: bool = False) -> None:
+        """Replace the world by a saved state (``ValueError`` if it is inconsistent: nothing changes then).
+
+        With ``as_baseline`` a reset returns to it.
+        """
         world = load_world(data, default_roles=self.settings.roles)
-        self.store.replace_world(world, latest=latest_moment(world))
-        self.journal.clear()
+        with self.store.lock:
+            self.store.replace_world(world, latest=latest_moment(world))
+            self.journal.clear()
+            if as_baseline:
+                self.baseline = replace(self.baseline, state=data, size=None)
 
     # ------------------------------------------------------------ requests
 

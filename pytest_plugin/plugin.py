@@ -16,6 +16,7 @@ import pytest
 from faker.config import AVAILABLE_LOCALES
 
 from roqmock.api.engine import GraphQLEngine
+from roqmock.domain.coverage import Coverage
 from roqmock.mock import Baseline, RoqMock
 from roqmock.seed import DEMO, WorldSize
 from roqmock.testing import Roq, RoqServer, WorldView, start_server
@@ -23,6 +24,7 @@ from roqmock.testing import Roq, RoqServer, WorldView, start_server
 MARKER_ARGS = frozenset({"seed", "users", "conversations", "messages", "files", "tenants", "empty", "locale"})
 _SETTINGS = pytest.StashKey["RoqOptions"]()
 _SEED_USED = pytest.StashKey[int]()
+_COVERAGE = pytest.StashKey[Coverage]()
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class RoqOptions:
     seed: int
     seed_source: str  # "--roq-seed", "roq_seed", or "random"
     locale: str
+    coverage: bool = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +45,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--roq-locale", dest="roq_locale", default=None, help="Faker locale of seeded worlds (en_US)"
+    )
+    group.addoption(
+        "--roq-coverage",
+        dest="roq_coverage",
+        action="store_true",
+        default=None,
+        help="print which permission rules the tests allowed, denied and never tried",
+    )
+    parser.addini(
+        "roq_coverage",
+        "print roqmock's permission coverage (like --roq-coverage)",
+        type="bool",
+        default=False,
     )
     parser.addini("roq_seed", "seed of every roqmock world (overridden by --roq-seed)", default=None)
     parser.addini("roq_locale", "Faker locale of seeded worlds (overridden by --roq-locale)", default=None)
@@ -70,7 +86,8 @@ def _read_options(config: pytest.Config) -> RoqOptions:
             f"--roq-locale/roq_locale {locale!r} is not a Faker locale; valid ones include {examples}, ... "
             "(all of them: faker.config.AVAILABLE_LOCALES)"
         )
-    return RoqOptions(seed, source, locale)
+    coverage = bool(config.getoption("roq_coverage") or config.getini("roq_coverage"))
+    return RoqOptions(seed, source, locale, coverage)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,6 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "empty=False, locale=None): the roqmock world this test runs in",
     )
     config.stash[_SETTINGS] = _read_options(config)
+    config.stash[_COVERAGE] = Coverage()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -148,9 +166,12 @@ def _roq_engine() -> GraphQLEngine:
 
 
 @pytest.fixture
-def roq(request: pytest.FixtureRequest, _roq_engine: GraphQLEngine) -> Roq:
+def roq(request: pytest.FixtureRequest, _roq_engine: GraphQLEngine) -> Iterator[Roq]:
     """An in-process roqmock with a fresh world for this test (seeded, or as ``@pytest.mark.roq`` says)."""
-    return Roq(RoqMock(baseline=_baseline(request), engine=_roq_engine))
+    in_process = Roq(RoqMock(baseline=_baseline(request), engine=_roq_engine))
+    yield in_process
+    if request.config.stash[_SETTINGS].coverage:
+        request.config.stash[_COVERAGE].merge(in_process.mock.coverage.rows())
 
 
 @pytest.fixture(scope="session")
@@ -162,7 +183,7 @@ def _roq_server_process(request: pytest.FixtureRequest) -> Iterator[RoqServer]:
 
 
 @pytest.fixture
-def roq_server(request: pytest.FixtureRequest, _roq_server_process: RoqServer) -> RoqServer:
+def roq_server(request: pytest.FixtureRequest, _roq_server_process: RoqServer) -> Iterator[RoqServer]:
     """A real ``roqmock serve`` on loopback, shared by the session, reset to this test's world first."""
     baseline = _baseline(request)
     server = _roq_server_process
@@ -178,7 +199,9 @@ def roq_server(request: pytest.FixtureRequest, _roq_server_process: RoqServer) -
             files=baseline.size.files,
             tenants=baseline.size.tenants,
         )
-    return server
+    yield server
+    if request.config.stash[_SETTINGS].coverage:
+        request.config.stash[_COVERAGE].merge(server.coverage())
 
 
 @pytest.fixture
@@ -189,3 +212,32 @@ def roq_world(request: pytest.FixtureRequest) -> WorldView:
         return server.world
     in_process: Roq = request.getfixturevalue("roq")
     return in_process.world
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and session.config.stash[_SETTINGS].coverage:
+        workeroutput["roq_coverage"] = session.config.stash[_COVERAGE].rows()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: add each worker's permission coverage to the controller's."""
+    rows = getattr(node, "workeroutput", {}).get("roq_coverage")
+    if rows:
+        node.config.stash[_COVERAGE].merge(rows)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if not config.stash[_SETTINGS].coverage or getattr(config, "workerinput", None) is not None:
+        return
+    rows = config.stash[_COVERAGE].rows()
+    writer = terminalreporter
+    writer.section("roqmock permission coverage")
+    width = max(len(str(row["rule"])) for row in rows)
+    writer.write_line(f"{'rule':<{width}}  allowed  denied")
+    for row in rows:
+        writer.write_line(f"{row['rule']!s:<{width}}  {row['allowed']!s:>7}  {row['denied']!s:>6}")
+    untried = [str(row["rule"]) for row in rows if not row["allowed"] and not row["denied"]]
+    tried = len(rows) - len(untried)
+    writer.write_line(f"{tried} of {len(rows)} rules tried; never tried: {', '.join(untried) or 'none'}")

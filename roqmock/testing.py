@@ -282,6 +282,11 @@ class RoqServer(CallAssertions):
 
         return WorldView(load_world(self.state(), default_roles={DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}))
 
+    def coverage(self) -> list[dict[str, Any]]:
+        """Permission coverage rows: ``{rule, allowed, denied}``."""
+        rows: list[dict[str, Any]] = self._control("GET", "coverage")["rules"]
+        return rows
+
     def requests(self, **filters: str) -> list[dict[str, Any]]:
         calls: list[dict[str, Any]] = self._control("GET", "requests", params=filters)["calls"]
         return calls

@@ -155,8 +155,10 @@ def _baseline(request: pytest.FixtureRequest) -> Baseline:
     try:
         size = WorldSize(**sizes)
     except (TypeError, ValueError) as error:
-        pytest.fail(f"@pytest.mark.roq: {error}", pytrace=False)
-    return Baseline(seed=seed, size=size, locale=locale)
+        problem = str(error)
+    else:
+        return Baseline(seed=seed, size=size, locale=locale)
+    pytest.fail(f"@pytest.mark.roq: {problem}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -127,11 +127,15 @@ def conversation_inputs(
     _check_int("min_members", min_members, minimum=1)
     _check_int("max_members", max_members, minimum=min_members)
     people = _people(world, minimum=min_members)
-    owners = (
-        st.just(world.user(owner if isinstance(owner, str) else owner.id))
-        if owner
-        else st.sampled_from(people)
-    )
+    chosen_owner: User | None = None
+    if owner is not None:
+        owner_id = owner if isinstance(owner, str) else owner.id
+        chosen_owner = next((user for user in people if owner_id in (user.id, user.reference)), None)
+        if chosen_owner is None:
+            raise InvalidArgument(
+                f"owner {owner_id!r} is not one of the world's people (the seeded bot has no roles)"
+            )
+    owners = st.just(chosen_owner) if chosen_owner is not None else st.sampled_from(people)
 
     def for_owner(chosen: User) -> st.SearchStrategy[dict[str, Any]]:
         others = [user for user in people if user.id != chosen.id]
@@ -188,6 +192,8 @@ def message_inputs(
     if conversation is not None:
         wanted = conversation if isinstance(conversation, str) else conversation.id
         pairs = [pair for pair in pairs if pair[0].id == wanted]
+        if not pairs:
+            raise InvalidArgument(f"no conversation {wanted!r} with members in this world")
     if author is not None:
         author_id = author if isinstance(author, str) else author.id
         pairs = [(c, [u for u in members if u.id == author_id]) for c, members in pairs]
@@ -365,6 +371,8 @@ def worlds(
     _check_int("max_users", max_users, minimum=2)
     _check_int("max_conversations", max_conversations)
     _check_int("max_messages", max_messages)
+    if seeds is not None and not isinstance(seeds, st.SearchStrategy):
+        raise InvalidArgument(f"seeds must be a strategy of integers, not {seeds!r}")
     sizes = st.builds(
         WorldSize,
         users=st.integers(2, max_users),

@@ -58,14 +58,20 @@ def _world_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=int, default=DEMO.users)
     parser.add_argument("--conversations", type=int, default=DEMO.conversations)
     parser.add_argument("--messages", type=int, default=DEMO.messages)
+    parser.add_argument("--files", type=int, default=DEMO.files)
+    parser.add_argument("--tenants", type=int, default=DEMO.tenants)
     parser.add_argument("--locale", default="en_US", help="Faker locale of the world (default: en_US)")
 
 
 def _baseline(args: argparse.Namespace) -> Baseline:
-    size = (
-        None
-        if args.empty
-        else WorldSize(users=args.users, conversations=args.conversations, messages=args.messages)
+    if args.empty:
+        return Baseline(seed=args.seed, size=None, locale=args.locale)
+    size = WorldSize(
+        users=args.users,
+        conversations=args.conversations,
+        messages=args.messages,
+        files=args.files,
+        tenants=args.tenants,
     )
     return Baseline(seed=args.seed, size=size, locale=args.locale)
 

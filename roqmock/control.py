@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from faker.config import AVAILABLE_LOCALES
+
 from roqmock.domain.errors import BadRequest
 from roqmock.endpoints import SERVER_HEADER, Handler, Reply, Request
 from roqmock.mock import Baseline, RoqMock
@@ -33,7 +35,12 @@ def world_summary(mock: RoqMock) -> dict[str, Any]:
     world = mock.store.world
     return {
         "seed": mock.baseline.seed,
-        "empty": mock.baseline.size is None,
+        "baseline": "state"
+        if mock.baseline.state is not None
+        else "seeded"
+        if mock.baseline.size
+        else "empty",
+        "empty": not world.users and not world.conversations,
         "users": len(world.users),
         "conversations": len(world.conversations),
         "messages": len(world.messages),
@@ -67,8 +74,10 @@ def baseline_from(body: Mapping[str, Any], current: Baseline) -> Baseline:
             raise BadRequest(f"{name} must be a non-negative integer", error_code="BAD_REQUEST", field=name)
     seed = body.get("seed", current.seed)
     locale = body.get("locale", current.locale)
-    if not isinstance(locale, str):
-        raise BadRequest("locale must be a string", error_code="BAD_REQUEST")
+    if not isinstance(locale, str) or locale not in AVAILABLE_LOCALES:
+        raise BadRequest(
+            f"locale must be a Faker locale such as en_US, not {locale!r}", error_code="BAD_REQUEST"
+        )
     if body.get("empty") is True:
         return Baseline(seed=seed, size=None, locale=locale)
     default = current.size or WorldSize()
@@ -84,11 +93,7 @@ def baseline_from(body: Mapping[str, Any], current: Baseline) -> Baseline:
 
 
 def seed(mock: RoqMock, request: Request) -> Reply:
-    baseline = baseline_from(_body(request), mock.baseline)
-    try:
-        mock.reset(baseline)
-    except AttributeError:
-        raise BadRequest(f"unknown locale {baseline.locale!r}", error_code="BAD_REQUEST") from None
+    mock.reset(baseline_from(_body(request), mock.baseline))
     return Reply(200, world_summary(mock))
 
 

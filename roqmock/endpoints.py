@@ -14,9 +14,9 @@ from typing import Any
 
 from ariadne.explorer import ExplorerGraphiQL
 
-from roqmock.api.errors import roq_error_body
+from roqmock.api.errors import INTERNAL_MESSAGE, logger, roq_error_body
 from roqmock.auth import parse_expires_in
-from roqmock.domain.errors import BadRequest, Forbidden, NotFound, RoqError, Unauthorized
+from roqmock.domain.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, RoqError, Unauthorized
 from roqmock.mock import RoqMock
 
 TOKEN_HEADER = "roq-platform-authorization"
@@ -177,11 +177,19 @@ def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Han
         handler = routes.get((request.method, path))
         if handler is None:
             if any(route_path == path for _, route_path in routes):
-                raise RoqError(f"{request.method} is not allowed on {path}", error_code="METHOD_NOT_ALLOWED")
+                raise MethodNotAllowed(f"{request.method} is not allowed on {path}")
             raise NotFound(f"Cannot {request.method} {path}", error_code="NOT_FOUND")
         return handler(mock.session(request.header(SESSION_HEADER)), request)
     except RoqError as error:
-        status = 405 if error.error_code == "METHOD_NOT_ALLOWED" else error.status
-        if path in _REST_PATHS or path.startswith("/__roqmock"):
-            return Reply(status, roq_error_body(error)["errors"][0]["extensions"]["response"])
-        return Reply(status, roq_error_body(error))
+        return _error_reply(path, error)
+    except Exception:
+        # A bug in roqmock: say so in ROQ's envelope, never as a bare 500 page.
+        logger.exception("unexpected error answering %s %s", request.method, path)
+        return _error_reply(path, RoqError(INTERNAL_MESSAGE))
+
+
+def _error_reply(path: str, error: RoqError) -> Reply:
+    body = roq_error_body(error)
+    if path in _REST_PATHS or path.startswith("/__roqmock"):
+        return Reply(error.status, body["errors"][0]["extensions"]["response"])
+    return Reply(error.status, body)

@@ -10,7 +10,7 @@ import json
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_CAPACITY = 10_000
@@ -34,10 +34,18 @@ class Call:
         return self.error_code is None
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["fields"] = list(self.fields)
-        data["ok"] = self.ok
-        return data
+        return {
+            "sequence": self.sequence,
+            "operation": self.operation,
+            "fields": list(self.fields),
+            "caller": self.caller,
+            "variables": self.variables,
+            "status": self.status,
+            "errorCode": self.error_code,
+            "durationMs": self.duration_ms,
+            "at": self.at,
+            "ok": self.ok,
+        }
 
 
 @dataclass(frozen=True, slots=True)

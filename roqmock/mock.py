@@ -63,7 +63,7 @@ class RoqMock:
     ) -> None:
         self.settings = settings or Settings()
         self.baseline = baseline or Baseline()
-        self.store = Store(seed=self.baseline.seed, roles=self.settings.roles)
+        self.store = self._build(self.baseline)
         self.service = ChatService(self.store, max_limit=self.settings.max_limit)
         # The schema is the costly part and holds no state: fixtures and sessions share one engine.
         self.engine = engine or GraphQLEngine(max_depth=self.settings.max_depth)
@@ -78,16 +78,16 @@ class RoqMock:
         self._sessions: dict[str, RoqMock] = {}
         self.root: RoqMock = self  # a session's root is the roqmock that made it
         self._sessions_lock = threading.Lock()
-        self._fill()
 
-    def _fill(self) -> None:
-        if self.baseline.state is not None:
-            world = load_world(self.baseline.state, default_roles=self.settings.roles)
-            self.store.replace_world(world, latest=latest_moment(world))
-        elif self.baseline.size is not None:
-            seed_world(
-                self.store, seed=self.baseline.seed or 0, size=self.baseline.size, locale=self.baseline.locale
-            )
+    def _build(self, baseline: Baseline) -> Store:
+        """A store holding ``baseline``'s world, built aside so that a failure changes nothing."""
+        store = Store(seed=baseline.seed, roles=self.settings.roles)
+        if baseline.state is not None:
+            world = load_world(baseline.state, default_roles=self.settings.roles)
+            store.replace_world(world, latest=latest_moment(world))
+        elif baseline.size is not None:
+            seed_world(store, seed=baseline.seed or 0, size=baseline.size, locale=baseline.locale)
+        return store
 
     @property
     def coverage(self) -> Coverage:
@@ -134,12 +134,11 @@ class RoqMock:
 
     def reset(self, baseline: Baseline | None = None) -> None:
         """Back to the baseline world (or to a new baseline), with an empty journal, coverage and faults."""
+        fresh = self._build(baseline or self.baseline)
         with self.store.lock:
+            self.store.adopt(fresh)
             if baseline is not None:
                 self.baseline = baseline
-                self.store.seed = baseline.seed
-            self.store.reset()
-            self._fill()
             self.journal.clear()
             self.coverage.clear()
             self.faults.remove()

@@ -352,6 +352,10 @@ def start_server(
             str(size.conversations),
             "--messages",
             str(size.messages),
+            "--files",
+            str(size.files),
+            "--tenants",
+            str(size.tenants),
         ]
     process = subprocess.Popen(
         command,

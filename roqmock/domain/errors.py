@@ -57,6 +57,11 @@ class NotFound(RoqError):
         return cls(f"{entity} with id {id} not found", error_code=f"{code}_NOT_FOUND", id=id)
 
 
+class MethodNotAllowed(RoqError):
+    status = 405
+    default_code = "METHOD_NOT_ALLOWED"
+
+
 class Conflict(RoqError):
     status = 409
     default_code = "UNIQUE_CONSTRAINT_VIOLATED"

@@ -128,6 +128,12 @@ class Store:
             if latest is not None:
                 self.clock.observe(latest)
 
+    def adopt(self, other: Store) -> None:
+        """Take over another store's world, clock and ids: a new world built aside, swapped in at once."""
+        with self.lock:
+            self.seed = other.seed
+            self.world, self.clock, self.ids = other.world, other.clock, other.ids
+
     @property
     def role_definitions(self) -> Mapping[str, Role]:
         return self._roles

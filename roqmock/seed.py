@@ -165,6 +165,14 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
             world.add_tag(ConversationTag(ids.new(), conversation.id, tag, tick(1)))
         conversations.append(conversation)
 
+    # Everyone belongs somewhere, so "alice's first conversation" always exists when any does.
+    groups = [conversation for conversation in conversations if conversation.is_group] or conversations
+    for user in users if conversations else ():
+        if not world.conversations_by_user.get(user.id):
+            joined = rng.choice(groups)
+            when = tick(1)
+            world.add_member(ConversationUser(ids.new(), joined.id, user.id, when, when))
+
     unattached = list(files)
     for _ in range(size.messages if conversations else 0):
         conversation = rng.choice(conversations)

@@ -169,9 +169,9 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
     groups = [conversation for conversation in conversations if conversation.is_group] or conversations
     for user in users if conversations else ():
         if not world.conversations_by_user.get(user.id):
-            joined = rng.choice(groups)
+            home = rng.choice(groups)
             when = tick(1)
-            world.add_member(ConversationUser(ids.new(), joined.id, user.id, when, when))
+            world.add_member(ConversationUser(ids.new(), home.id, user.id, when, when))
 
     unattached = list(files)
     for _ in range(size.messages if conversations else 0):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import ipaddress
 import json
 import socket
 import sys
@@ -45,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-depth", type=int, default=4, help="deepest query, data levels not counted")
     serve.add_argument("--roles", type=Path, default=None, help="JSON file of role definitions")
+    serve.add_argument(
+        "--sandbox",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve the demo sandbox at / (default: only when the host is loopback)",
+    )
     serve.add_argument("--log-level", default="warning")
     export = commands.add_parser("export", help="write a seeded world as a state file (JSON)")
     _world_arguments(export)
@@ -76,6 +83,13 @@ def _baseline(args: argparse.Namespace) -> Baseline:
     return Baseline(seed=args.seed, size=size, locale=args.locale)
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def load_roles(path: Path | None) -> dict[str, Role]:
     """Roles from JSON: ``{"key": {"name": ..., "permissions": ["Conversation:read:all", ...]}}``."""
     roles = {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}
@@ -103,6 +117,7 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
         max_limit=args.max_limit,
         max_depth=args.max_depth,
         roles=load_roles(args.roles),
+        sandbox=args.sandbox if args.sandbox is not None else _is_loopback(args.host),
         **({"token_secret": args.token_secret} if args.token_secret else {}),
     )
     mock = RoqMock(settings, baseline=_baseline(args))
@@ -118,6 +133,8 @@ def banner(mock: RoqMock, url: str) -> str:
     lines = [
         f"roqmock is serving ROQ's chat API at {url}",
         f"  server graph   {url}/v01/server/graphql   (GET it in a browser for the explorer)",
+        f"  sandbox        {url}/" if settings.sandbox else "  sandbox        off (--sandbox turns it on)",
+        f"  control API    {url}/__roqmock/health, reset, seed, state, requests, faults, sessions, coverage",
         f"  environment id {settings.environment_id}",
         f"  api key        {settings.api_key}",
         f"  server header  roq-platform-server-authorization: Basic {basic}",

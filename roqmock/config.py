@@ -23,3 +23,5 @@ class Settings:
     max_limit: int = DEFAULT_MAX_LIMIT
     max_depth: int = 4
     roles: Mapping[str, Role] = field(default_factory=lambda: {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE})
+    # The sandbox page hands out the api key to get tokens: on by default only for loopback servers.
+    sandbox: bool = True

@@ -167,8 +167,8 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/v01/graphql"): explorer,
 }
 
-# REST endpoints answer errors as NestJS does; graph endpoints in a GraphQL body.
-_REST_PATHS = frozenset({"/v01/authorize/serviceAccount", "/v01/authorize"})
+# The graphs answer errors in a GraphQL body; every other path as NestJS does.
+_GRAPH_PATHS = frozenset({"/v01/server/graphql", "/v01/graphql"})
 
 
 def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Handler]) -> Reply:
@@ -190,6 +190,6 @@ def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Han
 
 def _error_reply(path: str, error: RoqError) -> Reply:
     body = roq_error_body(error)
-    if path in _REST_PATHS or path.startswith("/__roqmock"):
-        return Reply(error.status, body["errors"][0]["extensions"]["response"])
-    return Reply(error.status, body)
+    if path in _GRAPH_PATHS:
+        return Reply(error.status, body)
+    return Reply(error.status, body["errors"][0]["extensions"]["response"])

@@ -1,12 +1,13 @@
-"""Every route roqmock answers: ROQ's own endpoints and the control API."""
+"""Every route roqmock answers: ROQ's own endpoints, the control API and the demo sandbox."""
 
 from __future__ import annotations
 
 from roqmock.control import CONTROL_ROUTES
 from roqmock.endpoints import ROUTES, Handler, Reply, Request, handle
 from roqmock.mock import RoqMock
+from roqmock.sandbox import SANDBOX_ROUTES
 
-ALL_ROUTES: dict[tuple[str, str], Handler] = {**ROUTES, **CONTROL_ROUTES}
+ALL_ROUTES: dict[tuple[str, str], Handler] = {**ROUTES, **CONTROL_ROUTES, **SANDBOX_ROUTES}
 
 
 def answer(mock: RoqMock, request: Request) -> Reply:

@@ -67,3 +67,23 @@ def test_served_sockets_do_not_wait_for_delayed_acks() -> None:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
         sock.close()
+
+
+def test_the_sandbox_is_on_for_loopback_hosts_only() -> None:
+    assert _mock().settings.sandbox
+    assert _mock("--host", "::1").settings.sandbox
+    assert not _mock("--host", "0.0.0.0").settings.sandbox
+    assert _mock("--host", "0.0.0.0", "--sandbox").settings.sandbox
+    assert not _mock("--no-sandbox").settings.sandbox
+
+
+def test_a_disabled_sandbox_hands_out_no_credentials() -> None:
+    from roqmock.endpoints import Request
+    from roqmock.routes import answer
+
+    mock = _mock("--host", "0.0.0.0", "--empty")
+    for path in ("/", "/__roqmock/sandbox/config"):
+        reply = answer(mock, Request("GET", path, {}))
+        assert reply.status == 404
+        assert reply.body["errorCode"] == "SANDBOX_DISABLED"
+        assert mock.settings.api_key not in str(reply.body)

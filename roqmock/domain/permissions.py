@@ -218,7 +218,7 @@ class Rules:
                 owner is not None and actor.tenant_id is not None and owner.tenant_id == actor.tenant_id
             )
         if not self._decide(actor, Entity.CONVERSATION, operation, scope, allowed=allowed):
-            raise _forbidden(Entity.CONVERSATION, operation, conversation_id=conversation.id)
+            raise _forbidden(Entity.CONVERSATION, operation, conversationId=conversation.id)
 
     def check_create_conversation(self, actor: Actor, owner_id: str, member_ids: Iterable[str]) -> None:
         granted = actor.is_super_admin or self.scope(actor, Entity.CONVERSATION, Operation.CREATE) is not None

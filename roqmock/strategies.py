@@ -214,6 +214,18 @@ def message_inputs(
     )
 
 
+def _message_by(
+    caller: User, author: User, conversation: Conversation
+) -> st.SearchStrategy[tuple[User, dict[str, Any]]]:
+    """``(caller, message)`` with ``author`` as the message's ``authorId`` in ``conversation``."""
+    return _BODIES.map(
+        lambda body: (
+            caller,
+            {"authorId": author.id, "body": body, "conversationId": conversation.id, "isSystem": False},
+        )
+    )
+
+
 def non_member_message_inputs(world: WorldView) -> st.SearchStrategy[tuple[User, dict[str, Any]]]:
     """``(caller, message)``: the caller writes as itself to a conversation it is not in (ROQ: 403)."""
     world = _check_world(world)
@@ -224,14 +236,7 @@ def non_member_message_inputs(world: WorldView) -> st.SearchStrategy[tuple[User,
         pairs += [(user, conversation) for user in outsiders]
     if not pairs:
         raise InvalidArgument("every user is a member of every conversation: there is no outsider")
-    return st.sampled_from(pairs).flatmap(
-        lambda pair: _BODIES.map(
-            lambda body: (
-                pair[0],
-                {"authorId": pair[0].id, "body": body, "conversationId": pair[1].id, "isSystem": False},
-            )
-        )
-    )
+    return st.sampled_from(pairs).flatmap(lambda pair: _message_by(pair[0], pair[0], pair[1]))
 
 
 def forged_author_message_inputs(world: WorldView) -> st.SearchStrategy[tuple[User, dict[str, Any]]]:
@@ -246,14 +251,7 @@ def forged_author_message_inputs(world: WorldView) -> st.SearchStrategy[tuple[Us
     ]
     if not pairs:
         raise InvalidArgument("no conversation has two members")
-    return st.sampled_from(pairs).flatmap(
-        lambda triple: _BODIES.map(
-            lambda body: (
-                triple[0],
-                {"authorId": triple[1].id, "body": body, "conversationId": triple[2].id, "isSystem": False},
-            )
-        )
-    )
+    return st.sampled_from(pairs).flatmap(lambda triple: _message_by(*triple))
 
 
 # ---------------------------------------------------------------- list arguments

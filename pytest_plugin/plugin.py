@@ -189,6 +189,7 @@ def roq_server(request: pytest.FixtureRequest, _roq_server_process: RoqServer) -
     """A real ``roqmock serve`` on loopback, shared by the session, reset to this test's world first."""
     baseline = _baseline(request)
     server = _roq_server_process
+    server.end_sessions()
     if baseline.size is None:
         server.seed(seed=baseline.seed, locale=baseline.locale, empty=True)
     else:

@@ -223,6 +223,21 @@ class Roq(CallAssertions):
     def journal(self) -> Journal:
         return self.mock.journal
 
+    def add_fault(self, **fault: Any) -> dict[str, Any]:
+        """Inject a fault as ``POST /__roqmock/faults`` takes it: ``operation=``, ``latencyMs=``..."""
+        return self.mock.faults.add(fault).as_json()
+
+    def remove_faults(self) -> None:
+        self.mock.faults.remove()
+
+    def coverage(self) -> list[dict[str, Any]]:
+        """Permission coverage rows: ``{rule, allowed, denied}``."""
+        return self.mock.coverage.rows()
+
+    def session(self, name: str) -> Roq:
+        """The in-process twin of an ``x-roqmock-session``: a world of its own from the same baseline."""
+        return Roq(self.mock.session(name))
+
     def _verify(self, operation: str, **criteria: Any) -> tuple[bool, str, list[Any]]:
         verification: Verification = self.mock.journal.verify(operation, **criteria)
         return verification.ok, verification.explain(), list(verification.matched)
@@ -286,6 +301,21 @@ class RoqServer(CallAssertions):
         """Permission coverage rows: ``{rule, allowed, denied}``."""
         rows: list[dict[str, Any]] = self._control("GET", "coverage")["rules"]
         return rows
+
+    def add_fault(self, **fault: Any) -> dict[str, Any]:
+        """Inject a fault (``POST /__roqmock/faults``): ``operation=``, ``latencyMs=``, ``error=``..."""
+        created: dict[str, Any] = self._control("POST", "faults", json=fault)
+        return created
+
+    def remove_faults(self) -> None:
+        self._control("DELETE", "faults")
+
+    def sessions(self) -> list[str]:
+        names: list[str] = self._control("GET", "sessions")["sessions"]
+        return names
+
+    def end_sessions(self) -> None:
+        self._control("DELETE", "sessions")
 
     def requests(self, **filters: str) -> list[dict[str, Any]]:
         calls: list[dict[str, Any]] = self._control("GET", "requests", params=filters)["calls"]

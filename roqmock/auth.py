@@ -16,8 +16,39 @@ from roqmock.domain.errors import BadRequest, Unauthorized
 
 _SERVICE_NAMESPACE = uuid.UUID("2d0f5f9c-1c9b-4d43-9a53-7c6a1a3f7e20")
 
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)?\s*", re.IGNORECASE)
+# The `ms` package's grammar, which ROQ's JWT library reads expiresIn with: "3600s", "2 days", "1.5h"...
+_DURATION = re.compile(
+    r"(\d*\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h"
+    r"|days?|d|weeks?|w|years?|yrs?|y)?",
+    re.IGNORECASE,
+)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31557600}
+_UNIT_ALIASES = {
+    "milliseconds": "ms",
+    "millisecond": "ms",
+    "msecs": "ms",
+    "msec": "ms",
+    "seconds": "s",
+    "second": "s",
+    "secs": "s",
+    "sec": "s",
+    "minutes": "m",
+    "minute": "m",
+    "mins": "m",
+    "min": "m",
+    "hours": "h",
+    "hour": "h",
+    "hrs": "h",
+    "hr": "h",
+    "days": "d",
+    "day": "d",
+    "weeks": "w",
+    "week": "w",
+    "years": "y",
+    "year": "y",
+    "yrs": "y",
+    "yr": "y",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +64,16 @@ def parse_expires_in(value: Any) -> int:
         raise _bad_expires_in(value)
     if isinstance(value, int | float):
         seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.fullmatch(value)):
+    elif isinstance(value, str) and (match := _DURATION.fullmatch(value.strip())):
         amount, unit = match.groups()
         # A bare number in a string is milliseconds, as in the `ms` package ROQ's JWT library uses.
-        seconds = float(amount) * _UNIT_SECONDS[(unit or "ms").lower()]
+        unit = (unit or "ms").lower()
+        seconds = float(amount) * _UNIT_SECONDS[_UNIT_ALIASES.get(unit, unit)]
     else:
         raise _bad_expires_in(value)
-    if seconds < 1:
+    if seconds < 0:
         raise _bad_expires_in(value)
+    # jsonwebtoken floors: "500ms" gives a token that expires at once, as it does at ROQ.
     return int(seconds)
 
 
@@ -73,10 +106,8 @@ class TokenAuthority:
             "roqUserId": user_id or self.service_account_id,
             "notificationToken": uuid.uuid4().hex,
             "iat": now,
-            "exp": now + (ttl or self.default_ttl),
+            "exp": now + (self.default_ttl if ttl is None else ttl),
         }
-        if user_id is None:
-            claims["roqServiceAccount"] = True
         if tenant_id is not None:
             claims["tenantId"] = tenant_id
         return jwt.encode(claims, self._secret, algorithm="HS256")
@@ -99,9 +130,8 @@ class TokenAuthority:
             raise Unauthorized("The token is malformed") from None
         if claims["roqEnvironmentId"] != self.environment_id:
             raise Unauthorized("The token belongs to another environment")
-        is_service = (
-            claims.get("roqServiceAccount") is True and claims["roqUserId"] == self.service_account_id
-        )
+        # The service account is a user id of its own, derived from the environment: no claim beyond ROQ's.
+        is_service = claims["roqUserId"] == self.service_account_id
         return Claims(
             environment_id=claims["roqEnvironmentId"],
             user_id=None if is_service else str(claims["roqUserId"]),

@@ -254,7 +254,10 @@ def test_variables_of_the_wrong_type_are_400(empty_server: RunningServer) -> Non
         token=empty_server.service_token(),
     )
     assert response.status_code == 400
-    assert _error(response)["response"]["errorCode"] == "BAD_USER_INPUT"
+    assert _error(response)["response"]["errorCode"] == "GRAPHQL_VALIDATION_FAILED"
+    assert _error(response)["response"]["error"] == "ValidationError"
+    # Worded as graphql-js words it, which ROQ runs: names in double quotes.
+    assert response.json()["errors"][0]["message"].startswith('Variable "$limit" got invalid value')
 
 
 def test_depth_limit_counts_no_data_levels(empty_server: RunningServer) -> None:
@@ -274,3 +277,57 @@ def test_explorer_is_served_to_browsers(empty_server: RunningServer) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert "graphiql" in response.text.lower()
     assert "initialHeaders" in response.text
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "seconds"),
+    [("2 days", 172800), ("1 hour", 3600), ("10 minutes", 600), ("1.5h", 5400), (90, 90), ("90000", 90)],
+)
+def test_expires_in_reads_durations_as_roqs_jwt_library_does(
+    empty_server: RunningServer, expires_in: str | int, seconds: int
+) -> None:
+    user_id = _new_user(empty_server)
+    body = {
+        "environmentId": empty_server.environment_id,
+        "apiKey": empty_server.api_key,
+        "userId": user_id,
+        "expiresIn": expires_in,
+    }
+    response = httpx.post(
+        f"{empty_server.url}/v01/authorize",
+        json=body,
+        headers={"roq-platform-authorization": f"Bearer {empty_server.service_token()}"},
+    )
+    claims = jwt.decode(response.json()["accessToken"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == seconds
+
+
+def test_tokens_carry_roqs_claims_and_no_others(empty_server: RunningServer) -> None:
+    user_id = _new_user(empty_server)
+    for token in (empty_server.service_token(), empty_server.user_token(user_id)):
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert set(claims) <= {"roqEnvironmentId", "roqUserId", "notificationToken", "iat", "exp", "tenantId"}
+
+
+def test_an_internal_error_says_only_the_generic_message(empty_server: RunningServer) -> None:
+    token = empty_server.service_token()
+    user_id = _new_user(empty_server)
+    created = empty_server.graphql(
+        "mutation c($c: ConversationCreateDto!) { createConversation(conversation: $c) { id } }",
+        {"c": {"title": "t", "ownerId": user_id, "memberIds": [user_id]}},
+        token=token,
+    ).json()["data"]["createConversation"]["id"]
+    empty_server.graphql(
+        "mutation m($m: MessageCreateDto!) { createMessage(message: $m) }",
+        {"m": {"authorId": user_id, "body": "b", "conversationId": created, "isSystem": False}},
+        token=token,
+    )
+    response = empty_server.graphql(
+        "query q($id: ID!) { messages(filter: {conversationId: {equalTo: $id}}) { data { id deletedAt } } }",
+        {"id": created},
+        token=token,
+    )
+    error = response.json()["errors"][0]
+    assert error["message"] == "Something Went Wrong. Please Try Later"
+    assert error["extensions"]["response"]["errorCode"] == "INTERNAL_ERROR"
+    assert "deletedAt" in error["extensions"]["response"]["variables"]["reason"]

@@ -180,7 +180,8 @@ class GraphQLEngine:
         )
         if result.data is None and result.errors and all(error.path is None for error in result.errors):
             # Variables that do not coerce, or an operation that cannot be chosen: nothing ran.
-            body_ = request_error(list(result.errors), 400, "BAD_USER_INPUT")
+            # ROQ answers a bad variable like any other failed validation.
+            body_ = request_error(list(result.errors), 400, "GRAPHQL_VALIDATION_FAILED")
             return EngineResult(400, body_, fields, variables or {})
         answer: dict[str, Any] = {}
         if result.errors:

@@ -61,16 +61,25 @@ def format_graphql_error(error: GraphQLError) -> dict[str, Any]:
         return formatted
     if original is not None and not error.message.startswith("Cannot return null for non-nullable"):
         logger.exception("unexpected error in %s", ".".join(map(str, error.path or ())), exc_info=original)
-    # A non-null field answered null (MessageModel.deletedAt, say) or a real bug: ROQ's INTERNAL_ERROR.
+    # A non-null field answered null (MessageModel.deletedAt, say) or a real bug: ROQ's INTERNAL_ERROR,
+    # whose message is always the generic one; the reason stays in variables for whoever debugs.
+    formatted["message"] = INTERNAL_MESSAGE
     formatted["extensions"] = envelope(500, "INTERNAL_ERROR", INTERNAL_MESSAGE, {"reason": error.message})
     return formatted
 
 
+def graphql_js_wording(message: str) -> str:
+    """graphql-core quotes names with ', graphql-js (which ROQ runs) with ": answer as ROQ would."""
+    return message.replace("'", '"')
+
+
 def request_error(errors: list[GraphQLError], status: int, error_code: str) -> dict[str, Any]:
     """Errors that stop a request before execution: parse, validation, variables."""
-    return {
-        "errors": [
-            {**dict(error.formatted), "extensions": envelope(status, error_code, error.message)}
-            for error in errors
-        ],
-    }
+    rendered = []
+    for error in errors:
+        message = graphql_js_wording(error.message)
+        extensions = envelope(status, error_code, message)
+        if error_code == "GRAPHQL_VALIDATION_FAILED":
+            extensions["response"]["error"] = "ValidationError"  # as ROQ's error formatter names it
+        rendered.append({**dict(error.formatted), "message": message, "extensions": extensions})
+    return {"errors": rendered}

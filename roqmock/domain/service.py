@@ -202,8 +202,9 @@ class ChatService:
             _require_uuid_property("fileId", file_id)
         with self.store.lock:
             conversation = self._conversation(conversation_id)
-            self._user(author_id)
+            # A user may write only as itself: any other author is a 403, known or not.
             self.rules.check_create_message(actor, author_id, conversation.id)
+            self._user(author_id)
             if file_id is not None:
                 self._file(actor, file_id)
             world, store = self.world, self.store
@@ -289,7 +290,8 @@ class ChatService:
             _require_uuid_property("tenantId", tenant_id)
         with self.store.lock:
             self.rules.check_super_admin(actor, "createUser", ("User", "create"))
-            role_keys = list(dict.fromkeys(roles)) if roles is not None else [DEFAULT_ROLE_KEY]
+            # Every user gets the default role; roles given are added to it.
+            role_keys = list(dict.fromkeys([DEFAULT_ROLE_KEY, *(roles or ())]))
             self._roles(role_keys)
             for user in self.world.users.values():
                 if user.email.lower() == email.lower() or user.reference == reference:

@@ -258,3 +258,24 @@ def test_a_failed_mutation_changes_nothing(service: ChatService, name: str) -> N
     with pytest.raises(RoqError):
         FAILING_MUTATIONS[name](service, alice, bob, conversation.id)
     assert service.world == before
+
+
+def test_a_user_writing_as_an_unknown_author_is_forbidden_not_told_it_is_unknown(
+    service: ChatService,
+) -> None:
+    alice = _user(service, "alice")
+    assert alice.user_id
+    conversation = service.create_conversation(
+        alice, title="t", owner_id=alice.user_id, member_ids=[alice.user_id]
+    )
+    with pytest.raises(Forbidden):
+        service.create_message(
+            alice, author_id=str(uuid.uuid4()), body="x", conversation_id=conversation.id, is_system=False
+        )
+
+
+def test_roles_given_at_creation_add_to_the_default_role(service: ChatService) -> None:
+    user = service.create_user(SUPER_ADMIN, reference="r", email="r@example.com", roles=["auditor"])
+    assert user.role_keys == ["user", "auditor"]
+    bare = service.create_user(SUPER_ADMIN, reference="s", email="s@example.com", roles=[])
+    assert bare.role_keys == ["user"]

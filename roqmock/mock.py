@@ -87,6 +87,7 @@ class RoqMock:
             store.replace_world(world, latest=latest_moment(world))
         elif baseline.size is not None:
             seed_world(store, seed=baseline.seed or 0, size=baseline.size, locale=baseline.locale)
+        store.checkpoint()
         return store
 
     @property
@@ -133,10 +134,19 @@ class RoqMock:
     # ------------------------------------------------------------ state
 
     def reset(self, baseline: Baseline | None = None) -> None:
-        """Back to the baseline world (or to a new baseline), with an empty journal, coverage and faults."""
-        fresh = self._build(baseline or self.baseline)
+        """Back to the baseline world (or to a new baseline), with an empty journal, coverage and faults.
+
+        The same baseline is reached by taking back the writes made since it (a test's few writes, so
+        this costs microseconds whatever the world's size); a new one, or a world replaced by
+        load_state, is built aside and swapped in.
+        """
         with self.store.lock:
-            self.store.adopt(fresh)
+            same = baseline is None or baseline == self.baseline
+            rewound = same and self.store.rewind()
+        fresh = None if rewound else self._build(baseline or self.baseline)
+        with self.store.lock:
+            if fresh is not None:
+                self.store.adopt(fresh)
             if baseline is not None:
                 self.baseline = baseline
             self.journal.clear()

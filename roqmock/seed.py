@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from faker import Faker
 
+from roqmock.domain.clock import IdSource
 from roqmock.domain.models import (
     Conversation,
     ConversationTag,
@@ -24,7 +25,7 @@ from roqmock.domain.models import (
     User,
 )
 from roqmock.domain.permissions import DEFAULT_ROLE_KEY
-from roqmock.domain.store import Store
+from roqmock.domain.store import Store, World
 
 EPOCH = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 BOT_REFERENCE = "roq-bot"
@@ -72,7 +73,7 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
         tenant = Tenant(
             ids.new(), fake.company(), when, when, reference=f"tenant-{index + 1}", is_default=index == 0
         )
-        world.tenants[tenant.id] = tenant
+        world.add_tenant(tenant)
         tenants.append(tenant)
 
     users: list[User] = []
@@ -117,7 +118,7 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
     for key, name in (("MESSAGE_ATTACHMENT", "Message attachment"), ("USER_FILES", "User files")):
         when = tick()
         category = FileCategory(ids.new(), key, name, when, when, max_size=10_485_760.0)
-        world.file_categories[category.id] = category
+        world.add_file_category(category)
         categories[key] = category
 
     files: list[File] = []
@@ -173,19 +174,57 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
             when = tick(1)
             world.add_member(ConversationUser(ids.new(), home.id, user.id, when, when))
 
+    _add_messages(
+        world, ids, fake, rng, size.messages if conversations else 0, conversations, bot, files, moment
+    )
+    if world.message_order:
+        moment = max(moment, world.message_order[-1].created_at)
+    store.clock.observe(moment)
+
+
+BODY_POOL = 512  # message bodies Faker writes per world; messages draw from them
+
+
+def _add_messages(
+    world: World,
+    ids: IdSource,
+    fake: Faker,
+    rng: random.Random,
+    count: int,
+    conversations: list[Conversation],
+    bot: User | None,
+    files: list[File],
+    start: datetime,
+) -> None:
+    """``count`` messages in random conversations, one every 1 to 30 minutes from ``start``.
+
+    Faker is slow (tens of microseconds a sentence), so it writes a pool of bodies once and each message
+    draws from the pool: a hundred thousand messages take well under a second.
+    """
+    if not count:
+        return
+    bodies = [_markdown_body(fake, rng) for _ in range(min(BODY_POOL, count))]
+    system_bodies = [_system_body(fake) for _ in range(min(BODY_POOL // 8, count))]
+    members = [list(world.members_by_conversation[c.id].values()) for c in conversations]
     unattached = list(files)
-    for _ in range(size.messages if conversations else 0):
-        conversation = rng.choice(conversations)
-        members_by_user = world.members_by_conversation[conversation.id]
-        system = bot is not None and rng.random() < 0.08
-        author_id = bot.id if system and bot is not None else rng.choice(list(members_by_user))
-        attachment = unattached.pop() if unattached and not system and rng.random() < 0.2 else None
-        when = tick(30)
-        author_row = members_by_user.get(author_id)
+    moment_ms = int(start.timestamp() * 1000)
+    random_ = rng.random
+    for _ in range(count):
+        index = int(random_() * len(conversations))
+        conversation = conversations[index]
+        system = bot is not None and random_() < 0.08
+        if system and bot is not None:
+            author_id, author_row, body = bot.id, None, system_bodies[int(random_() * len(system_bodies))]
+        else:
+            row = members[index][int(random_() * len(members[index]))]
+            author_id, author_row, body = row.user_id, row, bodies[int(random_() * len(bodies))]
+        attachment = unattached.pop() if unattached and not system and random_() < 0.2 else None
+        moment_ms += 60_000 + int(random_() * 29 * 60_000) + 1
+        when = datetime.fromtimestamp(moment_ms / 1000, UTC)
         world.add_message(
             Message(
                 id=ids.new(),
-                body=_system_body(fake) if system else _markdown_body(fake, rng),
+                body=body,
                 conversation_id=conversation.id,
                 author_id=author_id,
                 created_at=when,
@@ -195,7 +234,6 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
                 conversation_user_id=author_row.id if author_row is not None else None,
             )
         )
-    store.clock.observe(moment)
 
 
 def _markdown_body(fake: Faker, rng: random.Random) -> str:

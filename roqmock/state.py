@@ -25,7 +25,7 @@ from roqmock.domain.models import (
     User,
 )
 from roqmock.domain.permissions import Permission, Role, parse_permission
-from roqmock.domain.store import World
+from roqmock.domain.store import World, natural_key
 
 FORMAT_VERSION = 1
 R = TypeVar("R")
@@ -68,18 +68,16 @@ def _permission_text(permission: Permission) -> str:
 
 def dump_world(world: World) -> dict[str, Any]:
     """The whole world as plain JSON-ready data."""
-    members = list(world.members.values())
-    tags = list(world.tags.values())
-    messages = list(world.messages.values())
+    # In creation order, so a dump does not depend on the order writes (or their undoing) happened in.
     records: dict[str, list[Any]] = {
-        "tenants": list(world.tenants.values()),
-        "users": list(world.users.values()),
-        "fileCategories": list(world.file_categories.values()),
-        "files": list(world.files.values()),
-        "conversations": list(world.conversations.values()),
-        "conversationUsers": members,
-        "conversationTags": tags,
-        "messages": sorted(messages, key=lambda message: (message.created_at, message.id)),
+        "tenants": sorted(world.tenants.values(), key=natural_key),
+        "users": sorted(world.users.values(), key=natural_key),
+        "fileCategories": sorted(world.file_categories.values(), key=natural_key),
+        "files": sorted(world.files.values(), key=natural_key),
+        "conversations": list(world.conversation_order),
+        "conversationUsers": sorted(world.members.values(), key=natural_key),
+        "conversationTags": sorted(world.tags.values(), key=natural_key),
+        "messages": list(world.message_order),
     }
     data: dict[str, Any] = {"version": FORMAT_VERSION}
     data["roles"] = [
@@ -118,9 +116,9 @@ def load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) ->
         )
         world.roles[role.key] = role
     loaders: dict[str, Callable[[Any], None]] = {
-        "tenants": lambda tenant: world.tenants.__setitem__(tenant.id, tenant),
+        "tenants": world.add_tenant,
         "users": world.add_user,
-        "fileCategories": lambda category: world.file_categories.__setitem__(category.id, category),
+        "fileCategories": world.add_file_category,
         "files": world.add_file,
         "conversations": world.add_conversation,
         "conversationUsers": world.add_member,

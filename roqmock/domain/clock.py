@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -39,9 +38,19 @@ class Clock:
         self._last = candidate
         return candidate
 
+    def snapshot(self) -> datetime:
+        return self._last
+
+    def restore(self, snapshot: datetime) -> None:
+        self._last = snapshot
+
     def observe(self, moment: datetime) -> None:
         """Keep later timestamps after one that was set explicitly (a seeded record, say)."""
         self._last = max(self._last, truncate(moment))
+
+
+_CLEAR_VERSION = ~((0xF000 << 64) | (0xC000 << 48))
+_VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
 
 
 class IdSource:
@@ -51,7 +60,16 @@ class IdSource:
         self._random = random.Random(seed)
 
     def new(self) -> str:
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        # uuid.UUID(int=..., version=4), formatted without building the object: seeding makes many.
+        bits = (self._random.getrandbits(128) & _CLEAR_VERSION) | _VERSION_4
+        text = f"{bits:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+    def snapshot(self) -> object:
+        return self._random.getstate()
+
+    def restore(self, snapshot: object) -> None:
+        self._random.setstate(snapshot)  # type: ignore[arg-type]
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)

@@ -15,16 +15,22 @@ Every list query (conversations, messages, users, files, and the pages nested in
   ascending and first descending, as in PostgreSQL; strings compare by code point;
 * ``limit`` missing, ``0`` or above the maximum gives the maximum; ``offset`` skips; negative values are a
   400 validation error; ``totalCount`` counts every match, ignoring ``limit`` and ``offset``.
+
+Records kept in creation order (``createdAt``, then ``id``) need no sort for the default order:
+:func:`run_ordered` merges such runs and stops at the page's end when nothing filters, so a page costs the
+same in a world of a thousand messages and of a million.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from functools import lru_cache
+from itertools import chain, islice
 from typing import Any, Generic, TypeVar
 
 from roqmock.domain.clock import is_uuid, parse_iso
@@ -120,7 +126,8 @@ class CompiledList(Generic[T]):
         return all(predicate(record) for predicate in self.predicates)
 
     def run(self, records: Iterable[T]) -> Page[T]:
-        matched = [record for record in records if self.matches(record)]
+        predicates = self.predicates
+        matched = [record for record in records if self.matches(record)] if predicates else list(records)
         assert self.ordering is not None
         ordering = self.ordering
         id_of = self.spec.id_of
@@ -128,11 +135,47 @@ class CompiledList(Generic[T]):
         matched.sort(key=_nulls_last(ordering.key), reverse=ordering.descending)
         return Page(matched[self.window.start : self.window.stop], len(matched))
 
+    def run_ordered(self, runs: Sequence[Sequence[T]]) -> Page[T]:
+        """:meth:`run` over the records of ``runs``, each in creation order (``createdAt``, then ``id``)."""
+        assert self.ordering is not None
+        if self.ordering.key is not self.spec.sorts.get("createdAt"):
+            return self.run(chain.from_iterable(runs))
+        descending = self.ordering.descending
+        spec = self.spec
+        created, id_of = spec.sorts["createdAt"], spec.id_of
+        streams: list[Iterable[T]] = [reversed(run) if descending else run for run in runs if run]
+        merged: Iterable[T]
+        if len(streams) == 1:
+            merged = streams[0]
+        else:
+            merged = heapq.merge(
+                *streams, key=lambda record: (created(record), id_of(record)), reverse=descending
+            )
+        start, stop = self.window.start, self.window.stop
+        if not self.predicates:
+            return Page(list(islice(merged, start, stop)), sum(map(len, runs)))
+        page: list[T] = []
+        total = 0
+        matches = self.matches
+        for record in merged:
+            if matches(record):
+                if start <= total < stop:
+                    page.append(record)
+                total += 1
+        return Page(page, total)
+
 
 def run_list(
     records: Iterable[T], spec: ListSpec[T], args: ListArgs, *, max_limit: int = DEFAULT_MAX_LIMIT
 ) -> Page[T]:
     return compile_list(spec, args, max_limit=max_limit).run(records)
+
+
+def run_ordered(
+    runs: Sequence[Sequence[T]], spec: ListSpec[T], args: ListArgs, *, max_limit: int = DEFAULT_MAX_LIMIT
+) -> Page[T]:
+    """:func:`run_list` over runs of records already in creation order (``createdAt``, then ``id``)."""
+    return compile_list(spec, args, max_limit=max_limit).run_ordered(runs)
 
 
 def compile_list(spec: ListSpec[T], args: ListArgs, *, max_limit: int = DEFAULT_MAX_LIMIT) -> CompiledList[T]:

@@ -7,14 +7,14 @@ nothing. Mutations run under the store's lock.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from roqmock.domain.clock import is_uuid
 from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationError
-from roqmock.domain.lists import DEFAULT_MAX_LIMIT, ListArgs, Page, compile_list, run_list
+from roqmock.domain.lists import DEFAULT_MAX_LIMIT, ListArgs, Page, compile_list, run_list, run_ordered
 from roqmock.domain.models import (
     Conversation,
     ConversationTag,
@@ -35,7 +35,7 @@ from roqmock.domain.permissions import (
     Rules,
 )
 from roqmock.domain.specs import MEMBER_SPEC, MESSAGE_SPEC, TAG_SPEC, USER_SPEC, conversation_spec, file_spec
-from roqmock.domain.store import Store, World
+from roqmock.domain.store import Store, World, natural_key
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -57,6 +57,9 @@ class ChatService:
         self.store = store
         self.max_limit = max_limit
         self.coverage = Coverage()
+        # Pages nested in a conversation take no arguments: their query is compiled once.
+        self._nested_members = compile_list(MEMBER_SPEC, ListArgs(), max_limit=max_limit)
+        self._nested_tags = compile_list(TAG_SPEC, ListArgs(), max_limit=max_limit)
 
     @property
     def world(self) -> World:
@@ -84,21 +87,18 @@ class ChatService:
         rules.note_read(actor, Entity.CONVERSATION)
         readable = rules.readable_conversation_ids(actor)
         world = self.world
-        candidates: Iterable[Conversation] = (
-            world.conversations.values()
-            if readable is None
-            else (world.conversations[cid] for cid in readable if cid in world.conversations)
-        )
-        return run_list(candidates, conversation_spec(world), args, max_limit=self.max_limit)
+        if readable is None:
+            runs = [world.conversation_order]
+        else:
+            mine = (world.conversations[cid] for cid in readable if cid in world.conversations)
+            runs = [sorted(mine, key=natural_key)]
+        return run_ordered(runs, conversation_spec(world), args, max_limit=self.max_limit)
 
     def conversation_users(self, conversation: Conversation) -> Page[ConversationUser]:
-        return run_list(
-            self.world.members_of(conversation.id), MEMBER_SPEC, ListArgs(), max_limit=self.max_limit
-        )
+        return self._nested_members.run(self.world.members_of(conversation.id))
 
     def conversation_tags(self, conversation: Conversation) -> Page[ConversationTag]:
-        tags = self.world.tags_by_conversation.get(conversation.id, {}).values()
-        return run_list(tags, TAG_SPEC, ListArgs(), max_limit=self.max_limit)
+        return self._nested_tags.run(self.world.tags_by_conversation.get(conversation.id, {}).values())
 
     def create_conversation(
         self,
@@ -170,21 +170,22 @@ class ChatService:
         rules = self.rules
         rules.note_read(actor, Entity.MESSAGE)
         readable = rules.readable_conversation_ids(actor, Entity.MESSAGE)
-        return compiled.run(self._message_candidates(readable, args))
+        return compiled.run_ordered(self._message_runs(readable, args))
 
-    def _message_candidates(self, readable: set[str] | None, args: ListArgs) -> Iterator[Message]:
+    def _message_runs(self, readable: set[str] | None, args: ListArgs) -> list[list[Message]]:
+        """The messages a caller may read, as runs in creation order: one, or one per conversation."""
         world = self.world
-        conversation_ids: Iterable[str] = (
-            world.messages_by_conversation.keys() if readable is None else readable
-        )
         # A filter on one conversation reads that conversation's index only.
         id_filter = (args.filter or {}).get("conversationId") or {}
         wanted = id_filter.get("equalTo") if isinstance(id_filter, Mapping) else None
         if isinstance(wanted, str) and is_uuid(wanted):
             wanted = wanted.lower()
-            conversation_ids = [wanted] if readable is None or wanted in readable else []
-        for conversation_id in conversation_ids:
-            yield from world.messages_by_conversation.get(conversation_id, ())
+            if readable is not None and wanted not in readable:
+                return []
+            return [world.messages_by_conversation.get(wanted, [])]
+        if readable is None:
+            return [world.message_order]
+        return [world.messages_by_conversation.get(cid, []) for cid in readable]
 
     def create_message(
         self,
@@ -318,15 +319,15 @@ class ChatService:
     def assign_roles(self, actor: Actor, user_id: str, role_keys: Sequence[str]) -> bool:
         with self.store.lock:
             user = self._user_to_change_roles(actor, user_id, role_keys, "assignRolesToUser")
-            for key in role_keys:
-                if key not in user.role_keys:
-                    user.role_keys.append(key)
+            added = [key for key in dict.fromkeys(role_keys) if key not in user.role_keys]
+            self.world.set_role_keys(user, [*user.role_keys, *added])
             return True
 
     def unassign_roles(self, actor: Actor, user_id: str, role_keys: Sequence[str]) -> bool:
         with self.store.lock:
             user = self._user_to_change_roles(actor, user_id, role_keys, "unassignRolesFromUser")
-            user.role_keys[:] = [key for key in user.role_keys if key not in set(role_keys)]
+            removed = set(role_keys)
+            self.world.set_role_keys(user, [key for key in user.role_keys if key not in removed])
             return True
 
     def user_roles(self, user: User) -> list[Role]:
@@ -409,7 +410,7 @@ class ChatService:
         if tenant is None:
             now = self.store.clock.now()
             tenant = Tenant(id=tenant_id, name=f"Tenant {tenant_id[:8]}", created_at=now, updated_at=now)
-            self.world.tenants[tenant_id] = tenant
+            self.world.add_tenant(tenant)
         return tenant
 
 

@@ -7,10 +7,12 @@ Writes go through the world's ``add_*``/``remove_*`` methods, which keep the ind
 
 from __future__ import annotations
 
+import bisect
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from roqmock.domain.clock import Clock, IdSource
 from roqmock.domain.models import (
@@ -25,6 +27,36 @@ from roqmock.domain.models import (
 )
 from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role
 
+Undo = Callable[[], object]
+MAX_UNDO = 200_000  # writes remembered for a rewind; past that a reset rebuilds the world instead
+
+
+def natural_key(record: Any) -> tuple[datetime, str]:
+    """Creation order: ``createdAt``, then ``id``. Ordered indexes keep their records in it."""
+    return (record.created_at, record.id)
+
+
+def _insert_ordered(records: list[Any], record: Any) -> None:
+    # New records come from a clock that only moves forward, so this is an append but for loaded states.
+    if records:
+        last = records[-1]
+        if last.created_at > record.created_at or (
+            last.created_at == record.created_at and last.id > record.id
+        ):
+            bisect.insort(records, record, key=natural_key)
+            return
+    records.append(record)
+
+
+def _remove_ordered(records: list[Any], record: Any) -> None:
+    if records and records[-1] is record:
+        records.pop()
+        return
+    index = bisect.bisect_left(records, natural_key(record), key=natural_key)
+    while records[index] is not record:
+        index += 1
+    del records[index]
+
 
 @dataclass(slots=True)
 class World:
@@ -37,67 +69,196 @@ class World:
     messages: dict[str, Message] = field(default_factory=dict)
     file_categories: dict[str, FileCategory] = field(default_factory=dict)
     files: dict[str, File] = field(default_factory=dict)
-    # indexes
+    # indexes; the lists are in creation order (natural_key)
+    conversation_order: list[Conversation] = field(default_factory=list)
+    message_order: list[Message] = field(default_factory=list)
     members_by_conversation: dict[str, dict[str, ConversationUser]] = field(default_factory=dict)
     conversations_by_user: dict[str, set[str]] = field(default_factory=dict)
     tags_by_conversation: dict[str, dict[str, ConversationTag]] = field(default_factory=dict)
     messages_by_conversation: dict[str, list[Message]] = field(default_factory=dict)
     messages_by_file: dict[str, list[Message]] = field(default_factory=dict)
+    # Every write since checkpoint() leaves here how to take it back; None when not recording.
+    undo_log: list[Undo] | None = None
+
+    # ------------------------------------------------------------ undo
+
+    def checkpoint(self) -> None:
+        """From now on remember every write, so that rewind() can take them all back."""
+        self.undo_log = []
+
+    def rewind(self) -> bool:
+        """Take back every write since checkpoint(); ``False`` (nothing done) when that is not possible."""
+        log = self.undo_log
+        if log is None:
+            return False
+        while log:
+            log.pop()()
+        return True
+
+    def _did(self, undo: Undo) -> None:
+        log = self.undo_log
+        if log is not None:
+            if len(log) >= MAX_UNDO:
+                self.undo_log = None  # too much to take back: a reset rebuilds instead
+            else:
+                log.append(undo)
+
+    # ------------------------------------------------------------ writes
+
+    def add_tenant(self, tenant: Tenant) -> None:
+        self.tenants[tenant.id] = tenant
+        self._did(lambda: self.tenants.pop(tenant.id))
+
+    def add_file_category(self, category: FileCategory) -> None:
+        self.file_categories[category.id] = category
+        self._did(lambda: self.file_categories.pop(category.id))
 
     def add_user(self, user: User) -> None:
         self.users[user.id] = user
+        self._did(lambda: self.users.pop(user.id))
+
+    def set_role_keys(self, user: User, role_keys: list[str]) -> None:
+        previous = user.role_keys
+        user.role_keys = role_keys
+        self._did(lambda: setattr(user, "role_keys", previous))
 
     def add_conversation(self, conversation: Conversation) -> None:
-        self.conversations[conversation.id] = conversation
-        self.members_by_conversation.setdefault(conversation.id, {})
-        self.tags_by_conversation.setdefault(conversation.id, {})
-        self.messages_by_conversation.setdefault(conversation.id, [])
+        cid = conversation.id
+        self.conversations[cid] = conversation
+        _insert_ordered(self.conversation_order, conversation)
+        self.members_by_conversation.setdefault(cid, {})
+        self.tags_by_conversation.setdefault(cid, {})
+        self.messages_by_conversation.setdefault(cid, [])
+
+        def undo() -> None:
+            del self.conversations[cid]
+            _remove_ordered(self.conversation_order, conversation)
+            del self.members_by_conversation[cid], self.tags_by_conversation[cid]
+            del self.messages_by_conversation[cid]
+
+        self._did(undo)
 
     def add_member(self, member: ConversationUser) -> None:
         self.members[member.id] = member
         self.members_by_conversation[member.conversation_id][member.user_id] = member
-        self.conversations_by_user.setdefault(member.user_id, set()).add(member.conversation_id)
+        joined = self.conversations_by_user.get(member.user_id)
+        if joined is None:
+            joined = self.conversations_by_user[member.user_id] = set()
+            fresh = True
+        else:
+            fresh = False
+        joined.add(member.conversation_id)
+
+        def undo() -> None:
+            del self.members[member.id]
+            del self.members_by_conversation[member.conversation_id][member.user_id]
+            if fresh:
+                del self.conversations_by_user[member.user_id]
+            else:
+                self.conversations_by_user[member.user_id].discard(member.conversation_id)
+
+        self._did(undo)
 
     def add_tag(self, tag: ConversationTag) -> None:
         self.tags[tag.id] = tag
         self.tags_by_conversation[tag.conversation_id][tag.tag] = tag
+        self._did(lambda: self._drop_tag(tag))
 
     def remove_tag(self, tag: ConversationTag) -> None:
+        self._drop_tag(tag)
+        self._did(lambda: self._put_tag(tag))
+
+    def _drop_tag(self, tag: ConversationTag) -> None:
         del self.tags[tag.id]
         del self.tags_by_conversation[tag.conversation_id][tag.tag]
 
+    def _put_tag(self, tag: ConversationTag) -> None:
+        self.tags[tag.id] = tag
+        self.tags_by_conversation[tag.conversation_id][tag.tag] = tag
+
     def add_message(self, message: Message) -> None:
         self.messages[message.id] = message
-        # Timestamps only grow, so appending keeps each conversation's list in creation order.
-        self.messages_by_conversation[message.conversation_id].append(message)
+        _insert_ordered(self.messages_by_conversation[message.conversation_id], message)
+        _insert_ordered(self.message_order, message)
+        attached: list[Message] | None = None
         if message.file_id is not None:
-            self.messages_by_file.setdefault(message.file_id, []).append(message)
+            attached = self.messages_by_file.setdefault(message.file_id, [])
+            attached.append(message)
+        if self.undo_log is None:
+            return  # not recording (a world being built): no undo to make
 
-    def remove_conversation(self, conversation_id: str) -> None:
-        """Remove a conversation with its members, tags and messages."""
-        del self.conversations[conversation_id]
-        for member in self.members_by_conversation.pop(conversation_id).values():
-            del self.members[member.id]
-            self.conversations_by_user[member.user_id].discard(conversation_id)
-        for tag in self.tags_by_conversation.pop(conversation_id).values():
-            del self.tags[tag.id]
-        for message in self.messages_by_conversation.pop(conversation_id):
+        def undo() -> None:
             del self.messages[message.id]
-            if message.file_id is not None:
-                attached = self.messages_by_file[message.file_id]
+            _remove_ordered(self.messages_by_conversation[message.conversation_id], message)
+            _remove_ordered(self.message_order, message)
+            if attached is not None and message.file_id is not None:
                 attached.remove(message)
                 if not attached:
                     del self.messages_by_file[message.file_id]
 
+        self._did(undo)
+
+    def remove_conversation(self, conversation_id: str) -> None:
+        """Remove a conversation with its members, tags and messages."""
+        conversation = self.conversations.pop(conversation_id)
+        _remove_ordered(self.conversation_order, conversation)
+        members = self.members_by_conversation.pop(conversation_id)
+        tags = self.tags_by_conversation.pop(conversation_id)
+        messages = self.messages_by_conversation.pop(conversation_id)
+        for member in members.values():
+            del self.members[member.id]
+            self.conversations_by_user[member.user_id].discard(conversation_id)
+        for tag in tags.values():
+            del self.tags[tag.id]
+        files_before = {  # replaced below by new lists, so these stay as they were
+            message.file_id: self.messages_by_file[message.file_id]
+            for message in messages
+            if message.file_id is not None
+        }
+        for message in messages:
+            del self.messages[message.id]
+        for file_id in files_before:
+            remaining = [m for m in self.messages_by_file[file_id] if m.conversation_id != conversation_id]
+            if remaining:
+                self.messages_by_file[file_id] = remaining
+            else:
+                del self.messages_by_file[file_id]
+        message_order = self.message_order
+        if messages:
+            self.message_order = [m for m in message_order if m.conversation_id != conversation_id]
+
+        def undo() -> None:
+            self.conversations[conversation_id] = conversation
+            _insert_ordered(self.conversation_order, conversation)
+            self.members_by_conversation[conversation_id] = members
+            self.tags_by_conversation[conversation_id] = tags
+            self.messages_by_conversation[conversation_id] = messages
+            for member in members.values():
+                self.members[member.id] = member
+                self.conversations_by_user[member.user_id].add(conversation_id)
+            for tag in tags.values():
+                self.tags[tag.id] = tag
+            for message in messages:
+                self.messages[message.id] = message
+            self.messages_by_file.update(files_before)
+            self.message_order = message_order
+
+        self._did(undo)
+
     def add_file(self, file: File) -> None:
         self.files[file.id] = file
+        self._did(lambda: self.files.pop(file.id))
 
     def members_of(self, conversation_id: str) -> Iterable[ConversationUser]:
         return self.members_by_conversation.get(conversation_id, {}).values()
 
 
 class Store:
-    """Owns the world, the clock and the ids. ``reset()`` starts a new, empty world."""
+    """Owns the world, the clock and the ids. ``reset()`` starts a new, empty world.
+
+    ``checkpoint()`` marks the current world, clock and ids; ``rewind()`` returns to that mark by taking
+    back the writes made since, so its cost is that of the writes, not of the world.
+    """
 
     def __init__(
         self,
@@ -111,6 +272,7 @@ class Store:
         self._clock_start = clock_start
         # Mutations hold this lock so that in-process use from several threads stays consistent.
         self.lock = threading.RLock()
+        self._mark: tuple[World, datetime, object] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -133,6 +295,22 @@ class Store:
         with self.lock:
             self.seed = other.seed
             self.world, self.clock, self.ids = other.world, other.clock, other.ids
+            self._mark = other._mark
+
+    def checkpoint(self) -> None:
+        with self.lock:
+            self.world.checkpoint()
+            self._mark = (self.world, self.clock.snapshot(), self.ids.snapshot())
+
+    def rewind(self) -> bool:
+        """Back to the checkpoint; ``False``, with nothing changed, when the world is not the marked one."""
+        with self.lock:
+            mark = self._mark
+            if mark is None or mark[0] is not self.world or not self.world.rewind():
+                return False
+            self.clock.restore(mark[1])
+            self.ids.restore(mark[2])
+            return True
 
     @property
     def role_definitions(self) -> Mapping[str, Role]:

@@ -8,7 +8,7 @@ parse and validation errors are 400s, and anything raised while executing is ren
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +35,7 @@ from graphql import (
 )
 
 from roqmock.api.errors import format_graphql_error, request_error
+from roqmock.api.plan import DocumentPlans, integral_floats
 from roqmock.api.resolvers import BINDABLES, RequestContext
 from roqmock.domain.errors import BadRequest, Forbidden
 from roqmock.sdl import load_sdl
@@ -68,6 +69,7 @@ def _attribute_resolver(attribute: str) -> Any:
             return source.get(info.field_name)
         return getattr(source, attribute, None)
 
+    resolve.roqmock_attribute = attribute  # type: ignore[attr-defined]  # plans read the attribute directly
     return resolve
 
 
@@ -121,12 +123,21 @@ def _depth(
 class PreparedDocument:
     document: DocumentNode | None
     errors: dict[str, Any] | None  # a ready 400 body when the text does not parse or validate
+    plans: DocumentPlans | None = None
 
 
 class GraphQLEngine:
-    def __init__(self, *, max_depth: int = DEFAULT_MAX_DEPTH, cache_size: int = 512) -> None:
+    """Runs requests; with ``compiled`` (the default) through plans, else through graphql-core alone."""
+
+    def __init__(
+        self, *, max_depth: int = DEFAULT_MAX_DEPTH, cache_size: int = 512, compiled: bool = True
+    ) -> None:
         self.schema = build_schema()
         self.max_depth = max_depth
+        self.compiled = compiled
+        # How many requests each path answered: plans, or graphql-core when a plan does not cover one.
+        self.plan_stats: Counter[str] = Counter()
+        self._memos: dict[str, dict[Any, Any]] = {}
         self._rules = (*specified_rules, depth_limit_rule(max_depth))
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
         self._cache_size = cache_size
@@ -142,9 +153,10 @@ class GraphQLEngine:
             prepared = PreparedDocument(None, request_error([error], 400, "GRAPHQL_PARSE_FAILED"))
         else:
             errors = validate(self.schema, document, self._rules)
-            prepared = PreparedDocument(
-                document, request_error(errors, 400, "GRAPHQL_VALIDATION_FAILED") if errors else None
-            )
+            if errors:
+                prepared = PreparedDocument(document, request_error(errors, 400, "GRAPHQL_VALIDATION_FAILED"))
+            else:
+                prepared = PreparedDocument(document, None, DocumentPlans.of(document))
         self._cache[query] = prepared
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -171,6 +183,16 @@ class GraphQLEngine:
         fields = _root_fields(operation)
         if queries_only and (operation is None or operation.operation is not OperationType.QUERY):
             raise Forbidden("Only queries may be sent to the client graph", operationName=operation_name)
+        if self.compiled and prepared.plans is not None:
+            planned = prepared.plans.execute(self.schema, operation_name, variables, context, self._memos)
+            if planned is not None:
+                self.plan_stats["compiled"] += 1
+                answer_: dict[str, Any] = {}
+                if planned.errors:
+                    answer_["errors"] = [format_graphql_error(error) for error in planned.errors]
+                answer_["data"] = planned.data
+                return EngineResult(200, answer_, fields, variables or {})
+        self.plan_stats["fallback"] += 1
         result = execute_sync(
             self.schema,
             prepared.document,
@@ -186,7 +208,7 @@ class GraphQLEngine:
         answer: dict[str, Any] = {}
         if result.errors:
             answer["errors"] = [format_graphql_error(error) for error in result.errors]
-        answer["data"] = _integral_floats(result.data)
+        answer["data"] = integral_floats(result.data)
         return EngineResult(200, answer, fields, variables or {})
 
 
@@ -196,17 +218,6 @@ class EngineResult:
     body: dict[str, Any]
     fields: tuple[str, ...]  # the root fields the operation selected
     variables: dict[str, Any]
-
-
-def _integral_floats(value: Any) -> Any:
-    """Render a whole Float as JavaScript does (``3``, not ``3.0``): ROQ's totalCount is a Float."""
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else value
-    if isinstance(value, dict):
-        return {key: _integral_floats(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_integral_floats(item) for item in value]
-    return value
 
 
 def _read_body(body: Any) -> tuple[str, dict[str, Any] | None, str | None]:

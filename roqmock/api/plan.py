@@ -1,0 +1,449 @@
+"""Compiled execution plans: graphql-core's execution, specialised once per cached document.
+
+graphql-core re-collects fields, rebuilds resolve infos and paths and dispatches on types for every field
+of every object. A plan does that work once per (document, operation, values of the variables that
+``@skip``/``@include`` read): field collection is graphql-core's own ``collect_fields``, run at compile
+time, and each field becomes a :class:`Step` that knows how to resolve and complete itself. Running a plan
+follows graphql-core's rules to the letter (error locations and paths, null propagation, serial mutations,
+error order) and calls the same resolvers and serializers, so its answers are graphql-core's answers;
+``tests/test_fast_path.py`` checks that claim with Hypothesis.
+
+What a plan does not cover (introspection, an ambiguous operation, variables that do not coerce, a null
+directive argument) returns ``None`` before anything runs, and the engine hands the request to graphql-core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    is_leaf_type,
+    located_error,
+    visit,
+)
+from graphql.execution.collect_fields import collect_fields, collect_sub_fields
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.language import Visitor
+from graphql.pyutils import Path, Undefined, inspect, is_awaitable, is_iterable
+
+Completer = Callable[["_Run", Any, Path], Any]
+
+MAX_VARIANTS = 64  # plans kept per document: one per combination of @skip/@include values
+_DATE_CACHE_SIZE = 200_000
+
+
+class Unsupported(Exception):
+    """The document uses something plans do not cover: graphql-core runs it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    data: dict[str, Any] | None
+    errors: list[GraphQLError]
+
+
+@dataclass(slots=True, eq=False)
+class Step:
+    """One response key of one selection set: how to resolve the field and complete its value."""
+
+    key: str
+    name: str
+    nodes: list[FieldNode]
+    parent: GraphQLObjectType
+    definition: GraphQLField | None  # None for __typename
+    resolver: Callable[..., Any] | None  # None: read the record's attribute
+    attribute: str
+    arguments: dict[str, Any] | None  # None: coerce per call (the arguments use variables)
+    non_null: bool
+    complete: Completer = field(repr=False)
+    # A leaf read straight off the record whose serializer is the identity for this Python type.
+    identity: type | None = None
+    memo: dict[Any, Any] | None = None  # a leaf serializer's results by value (Date)
+    memo_type: type | None = None
+
+
+@dataclass(slots=True)
+class ObjectPlan:
+    type_name: str
+    steps: list[Step]
+
+
+@dataclass(slots=True)
+class Plan:
+    operation: OperationDefinitionNode
+    root: ObjectPlan
+    serial: bool
+    fragments: dict[str, FragmentDefinitionNode]
+
+    def run(self, schema: GraphQLSchema, variables: dict[str, Any], context: Any) -> PlanResult:
+        state = _Run(schema, self, variables, context)
+        try:
+            data: dict[str, Any] | None = state.object(self.root, None, None)
+        except GraphQLError as error:
+            state.errors.append(error)
+            data = None
+        errors = state.errors
+        if errors:
+            # graphql-core's build_response orders errors so.
+            errors.sort(key=lambda error: (error.locations or [], error.path or [], error.message))
+        return PlanResult(data, errors)
+
+
+@dataclass(slots=True)
+class DocumentPlans:
+    """The plans of one document, by operation and directive values; compiled on first use."""
+
+    document: DocumentNode
+    directive_variables: tuple[str, ...]
+    variants: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: DocumentNode) -> DocumentPlans:
+        return cls(document, _directive_variables(document))
+
+    def execute(
+        self,
+        schema: GraphQLSchema,
+        operation_name: str | None,
+        raw_variables: dict[str, Any] | None,
+        context: Any,
+        memos: dict[str, dict[Any, Any]],
+    ) -> PlanResult | None:
+        """The answer, or ``None`` when graphql-core must run the request (nothing has run then)."""
+        operation, fragments = _pick_operation(self.document, operation_name)
+        if operation is None:
+            return None
+        variables = get_variable_values(
+            schema, operation.variable_definitions or (), raw_variables or {}, max_errors=50
+        )
+        if isinstance(variables, list):
+            return None
+        values = tuple(variables.get(name, Undefined) for name in self.directive_variables)
+        if any(not isinstance(value, bool) for value in values):
+            return None
+        key = (operation_name, values)
+        if key in self.variants:
+            plan = self.variants[key]
+        else:
+            try:
+                plan = _Compiler(schema, fragments, variables, memos).plan(operation)
+            except Unsupported:
+                plan = None
+            if len(self.variants) < MAX_VARIANTS:
+                self.variants[key] = plan
+        if plan is None:
+            return None
+        return plan.run(schema, variables, context)
+
+
+# ---------------------------------------------------------------- running
+
+
+class _Run:
+    __slots__ = ("context", "errors", "plan", "schema", "variables")
+
+    def __init__(self, schema: GraphQLSchema, plan: Plan, variables: dict[str, Any], context: Any) -> None:
+        self.schema = schema
+        self.plan = plan
+        self.variables = variables
+        self.context = context
+        self.errors: list[GraphQLError] = []
+
+    def object(self, plan: ObjectPlan, source: Any, path: Path | None) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        is_mapping = isinstance(source, Mapping)
+        for step in plan.steps:
+            identity = step.identity
+            if identity is not None:
+                value = source.get(step.name) if is_mapping else getattr(source, step.attribute, None)
+                kind = type(value)
+                if kind is identity:
+                    result[step.key] = value
+                    continue
+                memo = step.memo
+                if memo is not None and kind is step.memo_type:
+                    serialized = memo.get(value)
+                    if serialized is not None:
+                        result[step.key] = serialized
+                        continue
+            result[step.key] = self.field(step, source, path)
+        return result
+
+    def field(self, step: Step, source: Any, parent_path: Path | None) -> Any:
+        path = Path(parent_path, step.key, step.parent.name)
+        try:
+            if step.definition is None:
+                value: Any = step.parent.name
+            elif step.resolver is None:
+                is_mapping = isinstance(source, Mapping)
+                value = source.get(step.name) if is_mapping else getattr(source, step.attribute, None)
+            else:
+                arguments = step.arguments
+                if arguments is None:
+                    arguments = get_argument_values(step.definition, step.nodes[0], self.variables)
+                value = step.resolver(source, self._info(step, path), **arguments)
+            return step.complete(self, value, path)
+        except Exception as raw_error:
+            error = located_error(raw_error, step.nodes, path.as_list())
+            if step.non_null:
+                raise error from None
+            self.errors.append(error)
+            return None
+
+    def _info(self, step: Step, path: Path) -> GraphQLResolveInfo:
+        assert step.definition is not None
+        return GraphQLResolveInfo(
+            step.name,
+            step.nodes,
+            step.definition.type,
+            step.parent,
+            path,
+            self.schema,
+            self.plan.fragments,
+            None,
+            self.plan.operation,
+            self.variables,
+            self.context,
+            is_awaitable,
+        )
+
+
+# ---------------------------------------------------------------- compiling
+
+
+class _Compiler:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        memos: dict[str, dict[Any, Any]],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.memos = memos
+
+    def plan(self, operation: OperationDefinitionNode) -> Plan:
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise Unsupported("subscriptions")
+        root_type = self.schema.get_root_type(operation.operation)
+        if root_type is None:
+            raise Unsupported("no root type")
+        selection = operation.selection_set
+        fields = collect_fields(self.schema, self.fragments, self.variables, root_type, selection)
+        return Plan(
+            operation,
+            self._object(root_type, fields),
+            serial=operation.operation is OperationType.MUTATION,
+            fragments=self.fragments,
+        )
+
+    def _object(self, type_: GraphQLObjectType, fields: dict[str, list[FieldNode]]) -> ObjectPlan:
+        return ObjectPlan(type_.name, [self._step(type_, key, nodes) for key, nodes in fields.items()])
+
+    def _step(self, parent: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> Step:
+        name = nodes[0].name.value
+        if name == "__typename":
+            typename = self._leaf(self.schema.type_map["String"])
+            return Step(key, name, nodes, parent, None, None, "", {}, True, typename)
+        if name.startswith("__"):
+            raise Unsupported("introspection")
+        definition = parent.fields[name]
+        resolver = definition.resolve
+        if resolver is None:
+            raise Unsupported(f"{parent.name}.{name} has no resolver")
+        attribute: str | None = getattr(resolver, "roqmock_attribute", None)
+        return_type = definition.type
+        step = Step(
+            key,
+            name,
+            nodes,
+            parent,
+            definition,
+            None if attribute is not None else resolver,
+            attribute or name,
+            self._static_arguments(definition, nodes[0]),
+            isinstance(return_type, GraphQLNonNull),
+            self._completer(return_type, nodes, parent, name),
+        )
+        leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        if attribute is not None and step.arguments is not None and is_leaf_type(leaf):
+            # The record's attribute is read in the object loop, and when its serializer would return
+            # it unchanged (or has returned for it before) the general path is skipped.
+            leaf_name = getattr(leaf, "name", "")
+            step.identity = _IDENTITY_TYPES.get(leaf_name, _Never)
+            if leaf_name == "Date":
+                step.memo, step.memo_type = self.memos.setdefault("Date", {}), datetime
+        return step
+
+    def _static_arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any] | None:
+        if not definition.args:
+            return {}
+        uses_variables = False
+
+        class FindVariables(Visitor):
+            def enter_variable(self, *_: Any) -> None:
+                nonlocal uses_variables
+                uses_variables = True
+
+        for argument in node.arguments:
+            visit(argument, FindVariables())
+        if uses_variables:
+            return None
+        try:
+            return get_argument_values(definition, node, {})
+        except Exception:
+            return None  # let the call raise it, located at the field, as graphql-core does
+
+    def _completer(
+        self, type_: GraphQLOutputType, nodes: list[FieldNode], parent: GraphQLObjectType, name: str
+    ) -> Completer:
+        if isinstance(type_, GraphQLNonNull):
+            inner = self._completer(type_.of_type, nodes, parent, name)
+            message = f"Cannot return null for non-nullable field {parent.name}.{name}."
+
+            def complete_non_null(run: _Run, value: Any, path: Path) -> Any:
+                if isinstance(value, Exception):
+                    raise value
+                completed = inner(run, value, path)
+                if completed is None:
+                    raise TypeError(message)
+                return completed
+
+            return complete_non_null
+        if isinstance(type_, GraphQLList):
+            item_type = type_.of_type
+            item = self._completer(item_type, nodes, parent, name)
+            item_non_null = isinstance(item_type, GraphQLNonNull)
+            not_iterable = f"Expected Iterable, but did not find one for field '{parent.name}.{name}'."
+
+            def complete_list(run: _Run, value: Any, path: Path) -> Any:
+                if isinstance(value, Exception):
+                    raise value
+                if value is None or value is Undefined:
+                    return None
+                if not is_iterable(value):
+                    raise GraphQLError(not_iterable)
+                completed = []
+                for index, element in enumerate(value):
+                    element_path = Path(path, index, None)
+                    try:
+                        completed.append(item(run, element, element_path))
+                    except Exception as raw_error:
+                        error = located_error(raw_error, nodes, element_path.as_list())
+                        if item_non_null:
+                            raise error from None
+                        run.errors.append(error)
+                        completed.append(None)
+                return completed
+
+            return complete_list
+        if is_leaf_type(type_):
+            return self._leaf(type_)
+        if isinstance(type_, GraphQLObjectType):
+            sub_fields = collect_sub_fields(self.schema, self.fragments, self.variables, type_, nodes)
+            sub_plan = self._object(type_, sub_fields)
+
+            def complete_object(run: _Run, value: Any, path: Path) -> Any:
+                if isinstance(value, Exception):
+                    raise value
+                if value is None or value is Undefined:
+                    return None
+                return run.object(sub_plan, value, path)
+
+            return complete_object
+        raise Unsupported(f"abstract type {type_}")
+
+    def _leaf(self, type_: Any) -> Completer:
+        serialize = type_.serialize
+        memo = self.memos.setdefault(type_.name, {}) if type_.name == "Date" else None
+
+        def complete_leaf(run: _Run, value: Any, path: Path) -> Any:
+            if isinstance(value, Exception):
+                raise value
+            if value is None or value is Undefined:
+                return None
+            serialized = serialize(value)
+            if serialized is Undefined or serialized is None:
+                raise TypeError(
+                    f"Expected `{inspect(type_)}.serialize({inspect(value)})`"
+                    f" to return non-nullable value, returned: {inspect(serialized)}"
+                )
+            if memo is not None and type(value) is datetime:
+                if len(memo) >= _DATE_CACHE_SIZE:
+                    memo.clear()
+                memo[value] = serialized
+            return integral_floats(serialized)
+
+        return complete_leaf
+
+
+class _Never:
+    """A type no value has: the leaf always takes the general path."""
+
+
+# Leaf types whose serializer returns a value of this Python type unchanged (Date: an ISO string as is).
+_IDENTITY_TYPES: Mapping[str, type] = {"String": str, "ID": str, "Boolean": bool, "Date": str}
+
+
+def integral_floats(value: Any) -> Any:
+    """Render a whole Float as JavaScript does (``3``, not ``3.0``): ROQ's totalCount is a Float."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {key: integral_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [integral_floats(item) for item in value]
+    return value
+
+
+def _pick_operation(
+    document: DocumentNode, operation_name: str | None
+) -> tuple[OperationDefinitionNode | None, dict[str, FragmentDefinitionNode]]:
+    """The operation graphql-core would run (``None`` when it would refuse), and the fragments."""
+    operation: OperationDefinitionNode | None = None
+    fragments: dict[str, FragmentDefinitionNode] = {}
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            if operation_name is None:
+                if operation is not None:
+                    return None, fragments
+                operation = definition
+            elif definition.name and definition.name.value == operation_name:
+                operation = definition
+        elif isinstance(definition, FragmentDefinitionNode):
+            fragments[definition.name.value] = definition
+    return operation, fragments
+
+
+def _directive_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables any directive reads: a plan is specialised to their values."""
+    names: dict[str, None] = {}
+
+    class FindDirectiveVariables(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+            for argument in node.arguments:
+                if isinstance(argument.value, VariableNode):
+                    names[argument.value.name.value] = None
+
+    visit(document, FindDirectiveVariables())
+    return tuple(names)

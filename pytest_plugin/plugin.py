@@ -167,10 +167,26 @@ def _roq_engine() -> GraphQLEngine:
     return GraphQLEngine()
 
 
+@pytest.fixture(scope="session")
+def _roq_pool() -> dict[Baseline, RoqMock]:
+    """One roqmock per baseline, reset between tests: seeding a big world once, not once per test."""
+    return {}
+
+
 @pytest.fixture
-def roq(request: pytest.FixtureRequest, _roq_engine: GraphQLEngine) -> Iterator[Roq]:
+def roq(
+    request: pytest.FixtureRequest, _roq_engine: GraphQLEngine, _roq_pool: dict[Baseline, RoqMock]
+) -> Iterator[Roq]:
     """An in-process roqmock with a fresh world for this test (seeded, or as ``@pytest.mark.roq`` says)."""
-    in_process = Roq(RoqMock(baseline=_baseline(request), engine=_roq_engine))
+    baseline = _baseline(request)
+    mock = _roq_pool.get(baseline)
+    if mock is None:
+        mock = _roq_pool[baseline] = RoqMock(baseline=baseline, engine=_roq_engine)
+    else:
+        # Takes back the last test's writes (microseconds), or rebuilds if it replaced the world.
+        mock.drop_sessions()
+        mock.reset(baseline)
+    in_process = Roq(mock)
     yield in_process
     if request.config.stash[_SETTINGS].coverage:
         request.config.stash[_COVERAGE].merge(in_process.mock.coverage.rows())

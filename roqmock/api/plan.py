@@ -169,7 +169,7 @@ class _Run:
 
     def object(self, plan: ObjectPlan, source: Any, path: Path | None) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        is_mapping = isinstance(source, Mapping)
+        is_mapping = _is_mapping(type(source))
         for step in plan.steps:
             identity = step.identity
             if identity is not None:
@@ -263,7 +263,7 @@ class _Compiler:
     def _step(self, parent: GraphQLObjectType, key: str, nodes: list[FieldNode]) -> Step:
         name = nodes[0].name.value
         if name == "__typename":
-            typename = self._leaf(self.schema.type_map["String"])
+            typename = self._leaf(self.schema.type_map["String"], True, "")
             return Step(key, name, nodes, parent, None, None, "", {}, True, typename)
         if name.startswith("__"):
             raise Unsupported("introspection")
@@ -317,71 +317,81 @@ class _Compiler:
     def _completer(
         self, type_: GraphQLOutputType, nodes: list[FieldNode], parent: GraphQLObjectType, name: str
     ) -> Completer:
-        if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, nodes, parent, name)
-            message = f"Cannot return null for non-nullable field {parent.name}.{name}."
-
-            def complete_non_null(run: _Run, value: Any, path: Path) -> Any:
-                if isinstance(value, Exception):
-                    raise value
-                completed = inner(run, value, path)
-                if completed is None:
-                    raise TypeError(message)
-                return completed
-
-            return complete_non_null
-        if isinstance(type_, GraphQLList):
-            item_type = type_.of_type
-            item = self._completer(item_type, nodes, parent, name)
-            item_non_null = isinstance(item_type, GraphQLNonNull)
-            not_iterable = f"Expected Iterable, but did not find one for field '{parent.name}.{name}'."
-
-            def complete_list(run: _Run, value: Any, path: Path) -> Any:
-                if isinstance(value, Exception):
-                    raise value
-                if value is None or value is Undefined:
-                    return None
-                if not is_iterable(value):
-                    raise GraphQLError(not_iterable)
-                completed = []
-                for index, element in enumerate(value):
-                    element_path = Path(path, index, None)
-                    try:
-                        completed.append(item(run, element, element_path))
-                    except Exception as raw_error:
-                        error = located_error(raw_error, nodes, element_path.as_list())
-                        if item_non_null:
-                            raise error from None
-                        run.errors.append(error)
-                        completed.append(None)
-                return completed
-
-            return complete_list
-        if is_leaf_type(type_):
-            return self._leaf(type_)
-        if isinstance(type_, GraphQLObjectType):
-            sub_fields = collect_sub_fields(self.schema, self.fragments, self.variables, type_, nodes)
-            sub_plan = self._object(type_, sub_fields)
+        """graphql-core's complete_value for one type, with Non-Null folded into the inner completer."""
+        non_null = isinstance(type_, GraphQLNonNull)
+        inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        null_message = f"Cannot return null for non-nullable field {parent.name}.{name}."
+        if isinstance(inner, GraphQLList):
+            return self._list(inner, nodes, parent, name, non_null, null_message)
+        if is_leaf_type(inner):
+            return self._leaf(inner, non_null, null_message)
+        if isinstance(inner, GraphQLObjectType):
+            sub_plan = self._object(
+                inner, collect_sub_fields(self.schema, self.fragments, self.variables, inner, nodes)
+            )
 
             def complete_object(run: _Run, value: Any, path: Path) -> Any:
+                if value is None or value is Undefined:
+                    if non_null:
+                        raise TypeError(null_message)
+                    return None
                 if isinstance(value, Exception):
                     raise value
-                if value is None or value is Undefined:
-                    return None
                 return run.object(sub_plan, value, path)
 
             return complete_object
-        raise Unsupported(f"abstract type {type_}")
+        raise Unsupported(f"abstract type {inner}")
 
-    def _leaf(self, type_: Any) -> Completer:
+    def _list(
+        self,
+        type_: GraphQLList[Any],
+        nodes: list[FieldNode],
+        parent: GraphQLObjectType,
+        name: str,
+        non_null: bool,
+        null_message: str,
+    ) -> Completer:
+        item_type = type_.of_type
+        item = self._completer(item_type, nodes, parent, name)
+        item_non_null = isinstance(item_type, GraphQLNonNull)
+        not_iterable = f"Expected Iterable, but did not find one for field '{parent.name}.{name}'."
+
+        def complete_list(run: _Run, value: Any, path: Path) -> Any:
+            if value is None or value is Undefined:
+                if non_null:
+                    raise TypeError(null_message)
+                return None
+            if isinstance(value, Exception):
+                raise value
+            if not is_iterable(value):
+                raise GraphQLError(not_iterable)
+            completed: list[Any] = []
+            append = completed.append
+            for index, element in enumerate(value):
+                element_path = Path(path, index, None)
+                try:
+                    append(item(run, element, element_path))
+                except Exception as raw_error:
+                    error = located_error(raw_error, nodes, element_path.as_list())
+                    if item_non_null:
+                        raise error from None
+                    run.errors.append(error)
+                    append(None)
+            return completed
+
+        return complete_list
+
+    def _leaf(self, type_: Any, non_null: bool = True, null_message: str = "") -> Completer:
         serialize = type_.serialize
         memo = self.memos.setdefault(type_.name, {}) if type_.name == "Date" else None
 
         def complete_leaf(run: _Run, value: Any, path: Path) -> Any:
+            if value is None or value is Undefined:
+                if non_null:
+                    raise TypeError(null_message)
+                return None
             if isinstance(value, Exception):
                 raise value
-            if value is None or value is Undefined:
-                return None
             serialized = serialize(value)
             if serialized is Undefined or serialized is None:
                 raise TypeError(
@@ -395,6 +405,16 @@ class _Compiler:
             return integral_floats(serialized)
 
         return complete_leaf
+
+
+def _is_mapping(kind: type) -> bool:
+    known = _MAPPING_TYPES.get(kind)
+    if known is None:
+        known = _MAPPING_TYPES[kind] = issubclass(kind, Mapping)
+    return known
+
+
+_MAPPING_TYPES: dict[type, bool] = {}
 
 
 class _Never:

@@ -44,6 +44,8 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.language import Visitor
 from graphql.pyutils import Path, Undefined, inspect, is_awaitable, is_iterable
 
+from roqmock.api.variables import VariablesCoercer, compile_variables
+
 Completer = Callable[["_Run", Any, Path], Any]
 
 MAX_VARIANTS = 64  # plans kept per document: one per combination of @skip/@include values
@@ -77,6 +79,8 @@ class Step:
     # A leaf read straight off the record whose serializer is the identity for this Python type.
     identity: type | None = None
     memo: dict[Any, Any] | None = None  # a leaf serializer's results by value (Date)
+    # Arguments that are each a bare variable: (argument, variable, argument is Non-Null).
+    passed: tuple[tuple[str, str, bool], ...] | None = None
     memo_type: type | None = None
 
 
@@ -114,6 +118,7 @@ class DocumentPlans:
     document: DocumentNode
     directive_variables: tuple[str, ...]
     variants: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
+    coercers: dict[str | None, VariablesCoercer | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, document: DocumentNode) -> DocumentPlans:
@@ -131,10 +136,8 @@ class DocumentPlans:
         operation, fragments = _pick_operation(self.document, operation_name)
         if operation is None:
             return None
-        variables = get_variable_values(
-            schema, operation.variable_definitions or (), raw_variables or {}, max_errors=50
-        )
-        if isinstance(variables, list):
+        variables = self._coerce(schema, operation, operation_name, raw_variables or {})
+        if variables is None:
             return None
         values = tuple(variables.get(name, Undefined) for name in self.directive_variables)
         if any(not isinstance(value, bool) for value in values):
@@ -152,6 +155,28 @@ class DocumentPlans:
         if plan is None:
             return None
         return plan.run(schema, variables, context)
+
+    def _coerce(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        operation_name: str | None,
+        raw_variables: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        """The coerced variables; ``None`` when they do not coerce (graphql-core then reports why)."""
+        if operation_name in self.coercers:
+            coercer = self.coercers[operation_name]
+        else:
+            coercer = self.coercers[operation_name] = compile_variables(
+                schema, operation.variable_definitions
+            )
+        coerced = coercer(raw_variables) if coercer is not None else None
+        if coerced is not None:
+            return coerced
+        variables = get_variable_values(
+            schema, operation.variable_definitions or (), raw_variables, max_errors=50
+        )
+        return None if isinstance(variables, list) else variables
 
 
 # ---------------------------------------------------------------- running
@@ -198,7 +223,7 @@ class _Run:
             else:
                 arguments = step.arguments
                 if arguments is None:
-                    arguments = get_argument_values(step.definition, step.nodes[0], self.variables)
+                    arguments = self._arguments(step)
                 value = step.resolver(source, self._info(step, path), **arguments)
             return step.complete(self, value, path)
         except Exception as raw_error:
@@ -207,6 +232,21 @@ class _Run:
                 raise error from None
             self.errors.append(error)
             return None
+
+    def _arguments(self, step: Step) -> dict[str, Any]:
+        variables = self.variables
+        if step.passed is not None:
+            # Each argument a bare variable that was given: graphql-core would pass its value as is.
+            arguments = {}
+            for argument, variable, non_null in step.passed:
+                value = variables.get(variable, Undefined)
+                if value is Undefined or (value is None and non_null):
+                    break
+                arguments[argument] = value
+            else:
+                return arguments
+        assert step.definition is not None
+        return get_argument_values(step.definition, step.nodes[0], variables)
 
     def _info(self, step: Step, path: Path) -> GraphQLResolveInfo:
         assert step.definition is not None
@@ -285,6 +325,8 @@ class _Compiler:
             isinstance(return_type, GraphQLNonNull),
             self._completer(return_type, nodes, parent, name),
         )
+        if step.arguments is None:
+            step.passed = _passed_variables(definition, nodes[0])
         leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         if attribute is not None and step.arguments is not None and is_leaf_type(leaf):
             # The record's attribute is read in the object loop, and when its serializer would return
@@ -405,6 +447,24 @@ class _Compiler:
             return integral_floats(serialized)
 
         return complete_leaf
+
+
+def _passed_variables(definition: GraphQLField, node: FieldNode) -> tuple[tuple[str, str, bool], ...] | None:
+    """When every argument given is a bare ``$variable`` and the others have no default: which ones."""
+    given = {argument.name.value: argument.value for argument in node.arguments}
+    passed = []
+    for name, argument in definition.args.items():
+        value = given.get(name)
+        if value is None:
+            if argument.default_value is not Undefined or isinstance(argument.type, GraphQLNonNull):
+                return None
+            continue
+        if not isinstance(value, VariableNode):
+            return None
+        passed.append(
+            (argument.out_name or name, value.name.value, isinstance(argument.type, GraphQLNonNull))
+        )
+    return tuple(passed)
 
 
 def _is_mapping(kind: type) -> bool:

@@ -170,22 +170,17 @@ class ChatService:
         rules = self.rules
         rules.note_read(actor, Entity.MESSAGE)
         readable = rules.readable_conversation_ids(actor, Entity.MESSAGE)
-        return compiled.run_ordered(self._message_runs(readable, args))
-
-    def _message_runs(self, readable: set[str] | None, args: ListArgs) -> list[list[Message]]:
-        """The messages a caller may read, as runs in creation order: one, or one per conversation."""
         world = self.world
-        # A filter on one conversation reads that conversation's index only.
-        id_filter = (args.filter or {}).get("conversationId") or {}
-        wanted = id_filter.get("equalTo") if isinstance(id_filter, Mapping) else None
-        if isinstance(wanted, str) and is_uuid(wanted):
-            wanted = wanted.lower()
+        wanted, rest = _one_conversation(args)
+        if wanted is not None:
+            # The filter names one conversation: read its index only, and the filter need not run there.
             if readable is not None and wanted not in readable:
-                return []
-            return [world.messages_by_conversation.get(wanted, [])]
+                return Page([], 0)
+            narrowed = compile_list(MESSAGE_SPEC, rest, max_limit=self.max_limit)
+            return narrowed.run_ordered([world.messages_by_conversation.get(wanted, [])])
         if readable is None:
-            return [world.message_order]
-        return [world.messages_by_conversation.get(cid, []) for cid in readable]
+            return compiled.run_ordered([world.message_order])
+        return compiled.run_ordered([world.messages_by_conversation.get(cid, []) for cid in readable])
 
     def create_message(
         self,
@@ -412,6 +407,21 @@ class ChatService:
             tenant = Tenant(id=tenant_id, name=f"Tenant {tenant_id[:8]}", created_at=now, updated_at=now)
             self.world.add_tenant(tenant)
         return tenant
+
+
+def _one_conversation(args: ListArgs) -> tuple[str | None, ListArgs]:
+    """The conversation ``conversationId: {equalTo}`` names, and the arguments without that operator."""
+    filters = args.filter or {}
+    id_filter = filters.get("conversationId")
+    wanted = id_filter.get("equalTo") if isinstance(id_filter, Mapping) else None
+    if not isinstance(wanted, str) or not is_uuid(wanted):
+        return None, args
+    assert isinstance(id_filter, Mapping)
+    others = {operator: operand for operator, operand in id_filter.items() if operator != "equalTo"}
+    rest = {name: value for name, value in filters.items() if name != "conversationId"}
+    if others:
+        rest["conversationId"] = others
+    return wanted.lower(), ListArgs(rest, args.limit, args.offset, args.order, args.search)
 
 
 _USER_PROFILE_FIELDS = frozenset(

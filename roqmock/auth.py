@@ -98,6 +98,7 @@ class TokenAuthority:
         # Checking an HS256 signature costs more than the rest of a small request: remember good tokens.
         self._verified: dict[str, Claims] = {}
         self._verified_lock = threading.Lock()
+        self._good_server_headers: set[str] = set()
 
     # ------------------------------------------------------------ issuing
 
@@ -169,6 +170,8 @@ class TokenAuthority:
         """Verify ``roq-platform-server-authorization: Basic base64(environmentId:apiKey)``."""
         if not header:
             raise Unauthorized("Missing roq-platform-server-authorization header", error_code="MISSING_AUTH")
+        if header in self._good_server_headers:
+            return
         scheme, _, encoded = header.strip().partition(" ")
         try:
             if scheme.lower() != "basic":
@@ -186,3 +189,5 @@ class TokenAuthority:
                 error_code="INVALID_AUTH_HEADER",
             )
         self.check_credentials(environment_id, api_key)
+        if len(self._good_server_headers) < 64:
+            self._good_server_headers.add(header)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import ipaddress
 import json
 import socket
@@ -164,11 +165,22 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def serve(args: argparse.Namespace) -> None:
     mock = make_mock(args)
+    # The seeded world lives as long as the server: keep the cyclic collector from walking it again
+    # and again while requests run (a full collection of a big world takes milliseconds).
+    gc.collect()
+    gc.freeze()
     sock = bind_socket(args.host, args.port)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if sock.family == socket.AF_INET6 else args.host
     print(banner(mock, f"http://{host}:{port}"), flush=True)
-    config = uvicorn.Config(create_app(mock), log_level=args.log_level, access_log=False)
+    # A loopback mock behind no proxy: no proxy-header rewriting, no "server" header to build.
+    config = uvicorn.Config(
+        create_app(mock),
+        log_level=args.log_level,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

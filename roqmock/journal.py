@@ -11,6 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 DEFAULT_CAPACITY = 10_000
@@ -27,7 +28,13 @@ class Call:
     status: int
     error_code: str | None
     duration_ms: float
-    at: str
+    timestamp: float  # seconds since the epoch; rendered only when read
+
+    @property
+    def at(self) -> str:
+        """When the call was answered: ISO 8601, UTC, milliseconds."""
+        moment = datetime.fromtimestamp(self.timestamp, UTC)
+        return moment.isoformat(timespec="milliseconds")
 
     @property
     def ok(self) -> bool:

@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from roqmock.api.engine import GraphQLEngine
@@ -201,7 +200,7 @@ class RoqMock:
             status=status,
             error_code=errors[0]["extensions"]["response"]["errorCode"] if errors else None,
             duration_ms=round((time.perf_counter() - started) * 1000 + injection.latency_s * 1000, 3),
-            at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            timestamp=time.time(),
         )
         return Outcome(status, answer, injection.latency_s)
 

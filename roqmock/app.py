@@ -41,7 +41,8 @@ class Endpoint:
                 break
         # ASGI gives header names in lower case; latin-1 as Starlette decodes them.
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        raw_query = scope["query_string"]
+        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         reply = answer(self.mock, Request(scope["method"], scope["path"], headers, b"".join(chunks), query))
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ariadne import make_executable_schema
@@ -54,9 +54,9 @@ def _bind_snake_case_attributes(schema: GraphQLSchema) -> None:
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
-        for name, field in type_.fields.items():
-            if field.resolve is None:
-                field.resolve = _attribute_resolver(_snake(name))
+        for name, definition in type_.fields.items():
+            if definition.resolve is None:
+                definition.resolve = _attribute_resolver(_snake(name))
 
 
 def _snake(name: str) -> str:
@@ -124,6 +124,20 @@ class PreparedDocument:
     document: DocumentNode | None
     errors: dict[str, Any] | None  # a ready 400 body when the text does not parse or validate
     plans: DocumentPlans | None = None
+    # By operation name: the operation a request picks (as _operation does) and its root fields.
+    operations: dict[str | None, tuple[OperationDefinitionNode | None, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
+
+    def operation(self, name: str | None) -> tuple[OperationDefinitionNode | None, tuple[str, ...]]:
+        known = self.operations.get(name)
+        if known is None:
+            assert self.document is not None
+            operation = _operation(self.document, name)
+            known = (operation, _root_fields(operation))
+            if len(self.operations) < 64:
+                self.operations[name] = known
+        return known
 
 
 class GraphQLEngine:
@@ -170,17 +184,14 @@ class GraphQLEngine:
         if prepared.document is None:
             return ()
         operation_name = body.get("operationName")
-        return _root_fields(
-            _operation(prepared.document, operation_name if isinstance(operation_name, str) else None)
-        )
+        return prepared.operation(operation_name if isinstance(operation_name, str) else None)[1]
 
     def run(self, body: Any, context: RequestContext, *, queries_only: bool = False) -> EngineResult:
         query, variables, operation_name = _read_body(body)
         prepared = self.prepare(query)
         if prepared.errors is not None or prepared.document is None:
             return EngineResult(400, prepared.errors or {}, (), variables or {})
-        operation = _operation(prepared.document, operation_name)
-        fields = _root_fields(operation)
+        operation, fields = prepared.operation(operation_name)
         if queries_only and (operation is None or operation.operation is not OperationType.QUERY):
             raise Forbidden("Only queries may be sent to the client graph", operationName=operation_name)
         if self.compiled and prepared.plans is not None:

@@ -139,7 +139,9 @@ class DocumentPlans:
         variables = self._coerce(schema, operation, operation_name, raw_variables or {})
         if variables is None:
             return None
-        values = tuple(variables.get(name, Undefined) for name in self.directive_variables)
+        # An operation defines every variable it uses (validation saw to it): only its own count.
+        defined = {definition.variable.name.value for definition in operation.variable_definitions}
+        values = tuple(variables.get(name, Undefined) for name in self.directive_variables if name in defined)
         if any(not isinstance(value, bool) for value in values):
             return None
         key = (operation_name, values)

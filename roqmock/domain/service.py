@@ -121,7 +121,7 @@ class ChatService:
             world, store = self.world, self.store
             now = store.clock.now()
             conversation = Conversation(
-                id=store.ids.new(),
+                id=store.new_id(),
                 title=title,
                 owner_id=owner_id,
                 is_group=is_group if is_group is not None else len(members) > 2,
@@ -132,9 +132,9 @@ class ChatService:
             world.add_conversation(conversation)
             for user_id in members:
                 joined = store.clock.now()
-                world.add_member(ConversationUser(store.ids.new(), conversation.id, user_id, joined, joined))
+                world.add_member(ConversationUser(store.new_id(), conversation.id, user_id, joined, joined))
             for tag in dict.fromkeys(tags or ()):
-                world.add_tag(ConversationTag(store.ids.new(), conversation.id, tag, store.clock.now()))
+                world.add_tag(ConversationTag(store.new_id(), conversation.id, tag, store.clock.now()))
             return conversation
 
     def delete_conversation(self, actor: Actor, conversation_id: str) -> str:
@@ -150,7 +150,7 @@ class ChatService:
             for tag in dict.fromkeys(tags):
                 if tag not in present:
                     self.world.add_tag(
-                        ConversationTag(self.store.ids.new(), conversation.id, tag, self.store.clock.now())
+                        ConversationTag(self.store.new_id(), conversation.id, tag, self.store.clock.now())
                     )
             return True
 
@@ -207,7 +207,7 @@ class ChatService:
             member = world.members_by_conversation[conversation.id].get(author_id)
             now = store.clock.now()
             message = Message(
-                id=store.ids.new(),
+                id=store.new_id(),
                 body=body,
                 conversation_id=conversation.id,
                 author_id=author_id,
@@ -297,7 +297,7 @@ class ChatService:
             if tenant_id is not None:
                 self._ensure_tenant(tenant_id.lower())
             user = User(
-                id=self.store.ids.new(),
+                id=self.store.new_id(),
                 reference=reference,
                 email=email,
                 created_at=now,

@@ -249,6 +249,21 @@ class World:
         self.files[file.id] = file
         self._did(lambda: self.files.pop(file.id))
 
+    def holds_id(self, record_id: str) -> bool:
+        return any(
+            record_id in records
+            for records in (
+                self.messages,
+                self.members,
+                self.conversations,
+                self.tags,
+                self.users,
+                self.files,
+                self.tenants,
+                self.file_categories,
+            )
+        )
+
     def members_of(self, conversation_id: str) -> Iterable[ConversationUser]:
         return self.members_by_conversation.get(conversation_id, {}).values()
 
@@ -296,6 +311,14 @@ class Store:
             self.seed = other.seed
             self.world, self.clock, self.ids = other.world, other.clock, other.ids
             self._mark = other._mark
+
+    def new_id(self) -> str:
+        """A new record id. Ids come from the seeded source, but a loaded state may hold the ones it
+        hands out next (a state exported from the same seed does): those are skipped."""
+        candidate = self.ids.new()
+        while self.world.holds_id(candidate):
+            candidate = self.ids.new()
+        return candidate
 
     def checkpoint(self) -> None:
         with self.lock:

@@ -185,3 +185,18 @@ def test_seeded_worlds_keep_their_indexes_in_creation_order() -> None:
     for run in world.messages_by_conversation.values():
         assert [(m.created_at, m.id) for m in run] == sorted((m.created_at, m.id) for m in run)
     assert world.undo_log == []  # the baseline is marked once built
+
+
+def test_new_records_never_take_the_id_of_a_loaded_record() -> None:
+    """A state exported from the same seed holds the ids the seeded source hands out next."""
+    state = RoqMock(Settings(), baseline=BASELINE).dump_state()
+    mock = RoqMock(Settings(), baseline=BASELINE)
+    mock.load_state(state, as_baseline=True)
+    before = {user.id: user.email for user in mock.store.world.users.values()}
+    for n in range(3):
+        mock.service.create_user(SUPER_ADMIN, reference=f"new-{n}", email=f"new{n}@example.com")
+    world = mock.store.world
+    assert len(world.users) == len(before) + 3
+    assert all(world.users[user_id].email == email for user_id, email in before.items())
+    ids = [*world.users, *world.tenants, *world.conversations, *world.members, *world.messages]
+    assert len(ids) == len(set(ids))

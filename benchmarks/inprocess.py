@@ -1,0 +1,103 @@
+"""In-process latency: the SDK's documents through the ``roq`` fixture's client, against graphql-core's
+plain execution of the same pre-parsed document on the same data (the floor).
+
+The client's path is everything a test pays: the client, ``RoqMock.run`` (lock, faults, journal), the
+engine's document cache and execution, the answer's rendering. The floor is only
+``graphql.execute_sync(mock.engine.schema, document, ...)`` with roqmock's resolvers: what any server on
+graphql-core would pay at least, without parsing or validating. It stays that even when roqmock gets a
+faster path of its own, because ``mock.engine.schema`` remains the executable graphql-core schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import graphql
+
+from benchmarks import table, worlds
+from benchmarks.plan import Plan
+from benchmarks.table import Row, Section, Target
+from benchmarks.timing import batch_ns, batch_size, median
+from roqmock.api.engine import GraphQLEngine
+from roqmock.api.resolvers import RequestContext
+from roqmock.mock import RoqMock
+from roqmock.testing import Roq
+
+CONVERSATIONS_TARGET = 0.3
+LABELS = {
+    "conversations": "conversations: member's 20, withUsers+withTags",
+    "messages": "messages: member's 50 of one conversation",
+    "createMessage": "createMessage",
+}
+
+
+def floor_call(mock: RoqMock, operation: worlds.Operation) -> Callable[[], Any]:
+    """graphql-core's execution of the operation's pre-parsed document, as the operation's caller."""
+    body = operation.body()
+    document = graphql.parse(body["query"])
+    variables = body["variables"]
+    schema, service, user_id = mock.engine.schema, mock.service, operation.user_id
+
+    def call() -> Any:
+        context = RequestContext(service, service.actor_for(user_id))
+        result = graphql.execute_sync(schema, document, context_value=context, variable_values=variables)
+        if result.errors:
+            raise RuntimeError(f"the floor's {operation.name} failed: {result.errors}")
+        return result.data
+
+    return call
+
+
+def client_call(roq: Roq, operation: worlds.Operation) -> Callable[[], Any]:
+    client = roq.as_user(operation.user_id)
+    return lambda: operation.invoke(client)
+
+
+def measure(plan: Plan) -> Section:
+    engine = GraphQLEngine()
+    roq = Roq(worlds.bench_mock(engine))
+    # createMessage's floor writes to a twin world, so that both sides write the same number of messages.
+    twin = worlds.bench_mock(engine)
+    section = Section()
+    for operation in worlds.operations(worlds.callers(roq.mock.store.world)):
+        client = client_call(roq, operation)
+        floor = floor_call(twin if operation.writes else roq.mock, operation)
+        if not operation.writes and client() != floor():
+            raise RuntimeError(f"roqmock and the floor answer {operation.name} differently")
+        count = batch_size(client, plan.batch_ms)
+        batch_size(floor, plan.batch_ms)  # the floor's warm-up
+        ours: list[float] = []
+        floors: list[float] = []
+        for run in range(plan.runs):
+            # Side by side, in turns: whoever goes first in one run goes second in the next.
+            pair = [(ours, client), (floors, floor)]
+            for samples, call in pair if run % 2 == 0 else reversed(pair):
+                samples.append(batch_ns(call, count))
+        ratio = median([mine / theirs for mine, theirs in zip(ours, floors, strict=True)])
+        key = f"inprocess.{operation.name}"
+        section.figures |= {
+            f"{key}.roqmock_ns": median(ours),
+            f"{key}.floor_ns": median(floors),
+            f"{key}.ratio": ratio,
+        }
+        target = None
+        if operation.name == "conversations":
+            target = Target.below(f"≤ {CONVERSATIONS_TARGET:.2f}x", ratio, CONVERSATIONS_TARGET)
+        section.rows.append(
+            Row(
+                "in-process",
+                LABELS[operation.name],
+                table.duration(median(ours)),
+                f"graphql-core {table.duration(median(floors))}",
+                table.ratio(ratio),
+                target,
+            )
+        )
+    section.notes.append(
+        f"in-process: median of {plan.runs} runs, each the mean of a ~{plan.batch_ms:g} ms batch of calls, "
+        "the collector paused; roqmock through Roq.as_user(...) (the roq fixture's client) against "
+        "graphql.execute_sync of the same pre-parsed document and variables on the same data; the ratio is "
+        "the median of per-run ratios"
+    )
+    return section

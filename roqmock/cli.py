@@ -21,6 +21,7 @@ from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role, parse_permission
 from roqmock.mock import Baseline, RoqMock
 from roqmock.seed import DEMO, WorldSize
+from roqmock.wire import CoalescingHttpToolsProtocol
 
 DEFAULT_SEED = 1
 
@@ -180,6 +181,7 @@ def serve(args: argparse.Namespace) -> None:
         access_log=False,
         proxy_headers=False,
         server_header=False,
+        http=CoalescingHttpToolsProtocol,
     )
     uvicorn.Server(config).run(sockets=[sock])
 

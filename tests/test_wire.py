@@ -1,0 +1,86 @@
+"""The transport roqmock gives uvicorn: what one turn of the loop writes leaves in one write."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from roqmock.testing import start_server
+from roqmock.wire import CoalescingTransport
+
+
+class RecordingTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return {"peername": ("127.0.0.1", 1)}.get(name, default)
+
+
+def test_a_response_written_in_two_parts_leaves_in_one_write() -> None:
+    async def scenario() -> RecordingTransport:
+        inner = RecordingTransport()
+        transport = CoalescingTransport(inner, asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        transport.write(b"{}")
+        assert inner.writes == []  # nothing sent before the turn ends
+        await asyncio.sleep(0)
+        transport.write(b"next")
+        await asyncio.sleep(0)
+        return inner
+
+    inner = asyncio.run(scenario())
+    assert inner.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}", b"next"]
+
+
+def test_closing_sends_what_is_pending_first_and_other_calls_pass_through() -> None:
+    async def scenario() -> RecordingTransport:
+        inner = RecordingTransport()
+        transport = CoalescingTransport(inner, asyncio.get_running_loop())
+        assert transport.get_extra_info("peername") == ("127.0.0.1", 1)
+        transport.write(b"bye")
+        transport.close()
+        transport.write(b"too late")
+        await asyncio.sleep(0)
+        return inner
+
+    inner = asyncio.run(scenario())
+    assert inner.writes == [b"bye"] and inner.closed
+
+
+def test_the_server_answers_keep_alive_requests_whole() -> None:
+    """Several requests on one connection, sent at once: every answer arrives complete and in order."""
+    server = start_server(seed=1)
+    try:
+        host, port = server.url.removeprefix("http://").split(":")
+        request = f"GET /__roqmock/health HTTP/1.1\r\nhost: {host}\r\n\r\n".encode()
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(request * 3)
+            received = b""
+            while received.count(b"HTTP/1.1 200") < 3 or not received.endswith(b"}"):
+                chunk = connection.recv(65536)
+                assert chunk, received
+                received += chunk
+        answers = received.split(b"HTTP/1.1 200")[1:]
+        assert len(answers) == 3
+        for answer in answers:
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = int(
+                next(
+                    line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+                ).split(b":")[1]
+            )
+            assert len(body) == length, answer
+    finally:
+        server.stop()

@@ -9,13 +9,15 @@ every test request takes (~15% of the requests/s of a small mutation; see benchm
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.routing import Route, Router
 
-from roqmock.endpoints import Request
+from roqmock.config import Settings
+from roqmock.domain.errors import PayloadTooLarge
+from roqmock.endpoints import Reply, Request, error_reply
 from roqmock.mock import RoqMock
 from roqmock.routes import answer
 
@@ -32,32 +34,70 @@ class Endpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks = []
+        size = 0
+        limit = self.mock.settings.max_body_bytes
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                # Answered without reading (or holding) the rest of a body that is too big.
+                error = PayloadTooLarge(f"The request body is over {limit} bytes", limit=limit)
+                await self._send(send, error_reply(scope["path"], error), ())
+                return
+            chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         # ASGI gives header names in lower case; latin-1 as Starlette decodes them.
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
-        reply = answer(self.mock, Request(scope["method"], scope["path"], headers, b"".join(chunks), query))
+        request = Request(scope["method"], scope["path"], headers, b"".join(chunks), query)
+        cors = cors_headers(self.mock.settings, request)
+        if cors and request.method == "OPTIONS":
+            await self._send(send, Reply(204, "", content_type="text/plain"), cors)
+            return
+        reply = answer(self.mock, request)
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
-        content = reply.content()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": reply.status,
-                "headers": [
-                    (b"content-type", reply.content_type.encode("latin-1")),
-                    (b"content-length", str(len(content)).encode("latin-1")),
-                ],
-            }
-        )
+        await self._send(send, reply, cors)
+
+    @staticmethod
+    async def _send(send: Send, reply: Reply, extra: Sequence[tuple[bytes, bytes]]) -> None:
+        content = reply.content() if reply.status != 204 else b""
+        headers = [
+            (b"content-type", reply.content_type.encode("latin-1")),
+            (b"content-length", str(len(content)).encode("latin-1")),
+            *extra,
+        ]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
+
+
+def cors_headers(settings: Settings, request: Request) -> list[tuple[bytes, bytes]]:
+    """CORS headers for a request from an allowed origin; none when CORS is off (the default)."""
+    origin = request.header("origin")
+    if not settings.cors_origins or origin is None:
+        return []
+    if origin not in settings.cors_origins and "*" not in settings.cors_origins:
+        return []
+    allowed = request.header("access-control-request-headers") or ", ".join(
+        (
+            "content-type",
+            "roq-platform-authorization",
+            "roq-platform-server-authorization",
+            "x-roqmock-session",
+        )
+    )
+    return [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"vary", b"Origin"),
+        (b"access-control-allow-methods", b"GET, POST, PUT, DELETE, PATCH, OPTIONS"),
+        (b"access-control-allow-headers", allowed.encode("latin-1")),
+        (b"access-control-max-age", b"600"),
+    ]
 
 
 def create_app(mock: RoqMock) -> Router:

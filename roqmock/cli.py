@@ -15,8 +15,15 @@ from typing import Any
 
 import uvicorn
 
+from roqmock.api.cost import DEFAULT_MAX_COST
 from roqmock.app import create_app
-from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, Settings
+from roqmock.config import (
+    DEFAULT_API_KEY,
+    DEFAULT_ENVIRONMENT_ID,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HEADER_BYTES,
+    Settings,
+)
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role, parse_permission
 from roqmock.mock import Baseline, RoqMock
@@ -48,6 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-depth", type=int, default=4, help="deepest query, data levels not counted")
     serve.add_argument("--roles", type=Path, default=None, help="JSON file of role definitions")
+    serve.add_argument(
+        "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="larger bodies get 413"
+    )
+    serve.add_argument(
+        "--max-header-bytes", type=int, default=DEFAULT_MAX_HEADER_BYTES, help="larger headers get 431"
+    )
+    serve.add_argument(
+        "--max-cost", type=int, default=DEFAULT_MAX_COST, help="most fields one document may select"
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let browser pages from ORIGIN call the server (repeatable; * for any); default: CORS off",
+    )
     serve.add_argument(
         "--sandbox",
         action=argparse.BooleanOptionalAction,
@@ -120,12 +143,22 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
         max_depth=args.max_depth,
         roles=load_roles(args.roles),
         sandbox=args.sandbox if args.sandbox is not None else _is_loopback(args.host),
+        max_body_bytes=_positive("--max-body-bytes", args.max_body_bytes),
+        max_header_bytes=_positive("--max-header-bytes", args.max_header_bytes),
+        max_cost=_positive("--max-cost", args.max_cost),
+        cors_origins=tuple(args.cors_origin),
         **({"token_secret": args.token_secret} if args.token_secret else {}),
     )
     mock = RoqMock(settings, baseline=_baseline(args))
     if args.state is not None:
         mock.load_state(json.loads(args.state.read_text(encoding="utf-8")), as_baseline=True)
     return mock
+
+
+def _positive(flag: str, value: int) -> int:
+    if value < 1:
+        raise ValueError(f"{flag} must be at least 1")
+    return value
 
 
 def banner(mock: RoqMock, url: str) -> str:

@@ -6,11 +6,14 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from roqmock.api.cost import DEFAULT_MAX_COST
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role
 
 DEFAULT_ENVIRONMENT_ID = "5e1b8f0a-7c3d-4a2e-9b6f-0d4c8a2e1f37"
 DEFAULT_API_KEY = "roqmock-api-key"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +28,9 @@ class Settings:
     roles: Mapping[str, Role] = field(default_factory=lambda: {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE})
     # The sandbox page hands out the api key to get tokens: on by default only for loopback servers.
     sandbox: bool = True
+    # Bad input is refused before it costs anything: bodies, headers, and documents over these sizes.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    max_cost: int = DEFAULT_MAX_COST
+    # Origins a browser may call from (CORS); none by default: only same-origin pages, like the sandbox.
+    cors_origins: tuple[str, ...] = ()

@@ -16,7 +16,18 @@ from ariadne.explorer import ExplorerGraphiQL
 
 from roqmock.api.errors import INTERNAL_MESSAGE, logger, roq_error_body
 from roqmock.auth import parse_expires_in
-from roqmock.domain.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, RoqError, Unauthorized
+from roqmock.config import Settings
+from roqmock.domain.errors import (
+    BadRequest,
+    Forbidden,
+    HeadersTooLarge,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RoqError,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from roqmock.mock import RoqMock
 
 TOKEN_HEADER = "roq-platform-authorization"
@@ -52,7 +63,7 @@ class Request:
     def json(self) -> Any:
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise BadRequest("The request body is not valid JSON", error_code="BAD_REQUEST") from None
 
     def json_object(self) -> dict[str, Any]:
@@ -174,6 +185,7 @@ _GRAPH_PATHS = frozenset({"/v01/server/graphql", "/v01/graphql"})
 def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Handler]) -> Reply:
     path = request.path.rstrip("/") or "/"
     try:
+        check_limits(mock.settings, request, path)
         handler = routes.get((request.method, path))
         if handler is None:
             if any(route_path == path for _, route_path in routes):
@@ -186,6 +198,34 @@ def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Han
         # A bug in roqmock: say so in ROQ's envelope, never as a bare 500 page.
         logger.exception("unexpected error answering %s %s", request.method, path)
         return _error_reply(path, RoqError(INTERNAL_MESSAGE))
+
+
+# ROQ's own endpoints read JSON bodies only (the control API is roqmock's, and lenient).
+_JSON_PATHS = frozenset({*_GRAPH_PATHS, "/v01/authorize", "/v01/authorize/serviceAccount"})
+
+
+def check_limits(settings: Settings, request: Request, path: str) -> None:
+    """Refuse what is too big, or not JSON where JSON is expected, before anything reads it."""
+    header_bytes = sum(len(name) + len(value) for name, value in request.headers.items())
+    if header_bytes > settings.max_header_bytes:
+        raise HeadersTooLarge(
+            f"The request headers are over {settings.max_header_bytes} bytes", limit=settings.max_header_bytes
+        )
+    if len(request.body) > settings.max_body_bytes:
+        raise PayloadTooLarge(
+            f"The request body is over {settings.max_body_bytes} bytes", limit=settings.max_body_bytes
+        )
+    if request.method == "POST" and path in _JSON_PATHS:
+        media_type = (request.header("content-type") or "").partition(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise UnsupportedMediaType(
+                "Content-Type must be application/json", contentType=request.header("content-type")
+            )
+
+
+def error_reply(path: str, error: RoqError) -> Reply:
+    """``error`` as answered on ``path``: a GraphQL body on the graphs, ROQ's REST shape elsewhere."""
+    return _error_reply(path.rstrip("/") or "/", error)
 
 
 def _error_reply(path: str, error: RoqError) -> Reply:

@@ -65,7 +65,9 @@ class RoqMock:
         self.store = self._build(self.baseline)
         self.service = ChatService(self.store, max_limit=self.settings.max_limit)
         # The schema is the costly part and holds no state: fixtures and sessions share one engine.
-        self.engine = engine or GraphQLEngine(max_depth=self.settings.max_depth)
+        self.engine = engine or GraphQLEngine(
+            max_depth=self.settings.max_depth, max_cost=self.settings.max_cost
+        )
         self.tokens = tokens or TokenAuthority(
             environment_id=self.settings.environment_id,
             api_key=self.settings.api_key,

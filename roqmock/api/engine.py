@@ -34,6 +34,7 @@ from graphql import (
     validate,
 )
 
+from roqmock.api.cost import DEFAULT_MAX_COST, document_cost
 from roqmock.api.errors import format_graphql_error, request_error
 from roqmock.api.plan import DocumentPlans, integral_floats
 from roqmock.api.resolvers import BINDABLES, RequestContext
@@ -41,6 +42,7 @@ from roqmock.domain.errors import BadRequest, Forbidden
 from roqmock.sdl import load_sdl
 
 DEFAULT_MAX_DEPTH = 4
+MAX_TOKENS = 100_000  # graphql-core stops parsing past this: a document is a few hundred tokens
 
 
 def build_schema() -> GraphQLSchema:
@@ -144,10 +146,16 @@ class GraphQLEngine:
     """Runs requests; with ``compiled`` (the default) through plans, else through graphql-core alone."""
 
     def __init__(
-        self, *, max_depth: int = DEFAULT_MAX_DEPTH, cache_size: int = 512, compiled: bool = True
+        self,
+        *,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        max_cost: int = DEFAULT_MAX_COST,
+        cache_size: int = 512,
+        compiled: bool = True,
     ) -> None:
         self.schema = build_schema()
         self.max_depth = max_depth
+        self.max_cost = max_cost
         self.compiled = compiled
         # How many requests each path answered: plans, or graphql-core when a plan does not cover one.
         self.plan_stats: Counter[str] = Counter()
@@ -162,11 +170,22 @@ class GraphQLEngine:
             self._cache.move_to_end(query)
             return prepared
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=MAX_TOKENS)
         except GraphQLError as error:
             prepared = PreparedDocument(None, request_error([error], 400, "GRAPHQL_PARSE_FAILED"))
+        except RecursionError:
+            nested = GraphQLError("Syntax Error: the document is nested too deeply.")
+            prepared = PreparedDocument(None, request_error([nested], 400, "GRAPHQL_PARSE_FAILED"))
         else:
-            errors = validate(self.schema, document, self._rules)
+            name, cost = document_cost(document)
+            if cost > self.max_cost:
+                # Priced before validation, which alone can take seconds on an alias or fragment bomb.
+                over = GraphQLError(
+                    f"Operation '{name}' selects {cost} fields, over the maximum of {self.max_cost}"
+                )
+                errors = [over]
+            else:
+                errors = validate(self.schema, document, self._rules)
             if errors:
                 prepared = PreparedDocument(document, request_error(errors, 400, "GRAPHQL_VALIDATION_FAILED"))
             else:

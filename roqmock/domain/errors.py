@@ -70,3 +70,13 @@ class Conflict(RoqError):
 class PayloadTooLarge(RoqError):
     status = 413
     default_code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(RoqError):
+    status = 415
+    default_code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class HeadersTooLarge(RoqError):
+    status = 431
+    default_code = "REQUEST_HEADER_FIELDS_TOO_LARGE"

@@ -114,7 +114,7 @@ class ChatService:
         _require_uuid_property("ownerId", owner_id)
         _require_uuid_property("memberIds", *member_ids, each=True)
         members = list(dict.fromkeys(member_ids))
-        with self.store.lock:
+        with self.store.transaction():
             self.rules.check_create_conversation(actor, owner_id, members)
             for user_id in [owner_id, *members]:
                 self._user(user_id)
@@ -138,13 +138,13 @@ class ChatService:
             return conversation
 
     def delete_conversation(self, actor: Actor, conversation_id: str) -> str:
-        with self.store.lock:
+        with self.store.transaction():
             conversation = self._conversation_to_manage(actor, conversation_id, Operation.DELETE)
             self.world.remove_conversation(conversation.id)
             return conversation.id
 
     def assign_tags(self, actor: Actor, conversation_id: str, tags: Sequence[str]) -> bool:
-        with self.store.lock:
+        with self.store.transaction():
             conversation = self._conversation_to_manage(actor, conversation_id, Operation.UPDATE)
             present = self.world.tags_by_conversation[conversation.id]
             for tag in dict.fromkeys(tags):
@@ -155,7 +155,7 @@ class ChatService:
             return True
 
     def unassign_tags(self, actor: Actor, conversation_id: str, tags: Sequence[str]) -> bool:
-        with self.store.lock:
+        with self.store.transaction():
             conversation = self._conversation_to_manage(actor, conversation_id, Operation.UPDATE)
             present = self.world.tags_by_conversation[conversation.id]
             for tag in dict.fromkeys(tags):
@@ -196,7 +196,7 @@ class ChatService:
         _require_uuid_property("conversationId", conversation_id)
         if file_id is not None:
             _require_uuid_property("fileId", file_id)
-        with self.store.lock:
+        with self.store.transaction():
             conversation = self._conversation(conversation_id)
             # A user may write only as itself: any other author is a 403, known or not.
             self.rules.check_create_message(actor, author_id, conversation.id)
@@ -284,7 +284,7 @@ class ChatService:
             )
         if tenant_id is not None:
             _require_uuid_property("tenantId", tenant_id)
-        with self.store.lock:
+        with self.store.transaction():
             self.rules.check_super_admin(actor, "createUser", ("User", "create"))
             # Every user gets the default role; roles given are added to it.
             role_keys = list(dict.fromkeys([DEFAULT_ROLE_KEY, *(roles or ())]))
@@ -312,14 +312,14 @@ class ChatService:
             return user
 
     def assign_roles(self, actor: Actor, user_id: str, role_keys: Sequence[str]) -> bool:
-        with self.store.lock:
+        with self.store.transaction():
             user = self._user_to_change_roles(actor, user_id, role_keys, "assignRolesToUser")
             added = [key for key in dict.fromkeys(role_keys) if key not in user.role_keys]
             self.world.set_role_keys(user, [*user.role_keys, *added])
             return True
 
     def unassign_roles(self, actor: Actor, user_id: str, role_keys: Sequence[str]) -> bool:
-        with self.store.lock:
+        with self.store.transaction():
             user = self._user_to_change_roles(actor, user_id, role_keys, "unassignRolesFromUser")
             removed = set(role_keys)
             self.world.set_role_keys(user, [key for key in user.role_keys if key not in removed])

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -79,6 +80,7 @@ class World:
     messages_by_file: dict[str, list[Message]] = field(default_factory=dict)
     # Every write since checkpoint() leaves here how to take it back; None when not recording.
     undo_log: list[Undo] | None = None
+    transactions: int = 0  # atomic() blocks open
 
     # ------------------------------------------------------------ undo
 
@@ -98,10 +100,29 @@ class World:
     def _did(self, undo: Undo) -> None:
         log = self.undo_log
         if log is not None:
-            if len(log) >= MAX_UNDO:
+            if len(log) >= MAX_UNDO and not self.transactions:
                 self.undo_log = None  # too much to take back: a reset rebuilds instead
             else:
                 log.append(undo)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """All of the block's writes, or none: an exception takes back what the block wrote."""
+        temporary = self.undo_log is None
+        log: list[Undo] = [] if temporary else self.undo_log  # type: ignore[assignment]
+        self.undo_log = log
+        mark = len(log)
+        self.transactions += 1
+        try:
+            yield
+        except BaseException:
+            while len(log) > mark:
+                log.pop()()
+            raise
+        finally:
+            self.transactions -= 1
+            if temporary or (not self.transactions and len(log) > MAX_UNDO):
+                self.undo_log = None
 
     # ------------------------------------------------------------ writes
 
@@ -311,6 +332,18 @@ class Store:
             self.seed = other.seed
             self.world, self.clock, self.ids = other.world, other.clock, other.ids
             self._mark = other._mark
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One mutation: under the lock, and all of its writes or none (the clock goes back too)."""
+        with self.lock:
+            moment = self.clock.snapshot()
+            try:
+                with self.world.atomic():
+                    yield
+            except BaseException:
+                self.clock.restore(moment)
+                raise
 
     def new_id(self) -> str:
         """A new record id. Ids come from the seeded source, but a loaded state may hold the ones it

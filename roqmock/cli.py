@@ -171,8 +171,14 @@ def banner(mock: RoqMock, url: str) -> str:
         f"  sandbox        {url}/" if settings.sandbox else "  sandbox        off (--sandbox turns it on)",
         f"  control API    {url}/__roqmock/health, reset, seed, state, requests, faults, sessions, coverage",
         f"  environment id {settings.environment_id}",
-        f"  api key        {settings.api_key}",
-        f"  server header  roq-platform-server-authorization: Basic {basic}",
+        *(
+            [
+                f"  api key        {settings.api_key}",
+                f"  server header  roq-platform-server-authorization: Basic {basic}",
+            ]
+            if settings.api_key == DEFAULT_API_KEY
+            else ["  api key        the one given with --api-key (a secret: not printed)"]
+        ),
         "  tokens         POST /v01/authorize/serviceAccount {email, environmentId, apiKey}",
         "                 POST /v01/authorize {environmentId, apiKey, userId} with the service token",
         f"  world          {len(users)} users, {len(mock.store.world.conversations)} conversations, "

@@ -15,8 +15,9 @@ from urllib.parse import parse_qsl
 
 from starlette.routing import Route, Router
 
+from roqmock.api.errors import INTERNAL_MESSAGE, logger
 from roqmock.config import Settings
-from roqmock.domain.errors import PayloadTooLarge
+from roqmock.domain.errors import PayloadTooLarge, RoqError
 from roqmock.endpoints import Reply, Request, error_reply
 from roqmock.mock import RoqMock
 from roqmock.routes import answer
@@ -36,20 +37,23 @@ class Endpoint:
         chunks = []
         size = 0
         limit = self.mock.settings.max_body_bytes
-        while True:
+        declared = _declared_length(scope)
+        if declared is not None and declared > limit:
+            size = declared  # refused before a byte of it is awaited
+        while size <= limit:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > limit:
-                # Answered without reading (or holding) the rest of a body that is too big.
-                error = PayloadTooLarge(f"The request body is over {limit} bytes", limit=limit)
-                await self._send(send, error_reply(scope["path"], error), ())
-                return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
+        if size > limit:
+            # Answered without reading (or holding) the rest of a body that is too big.
+            error = PayloadTooLarge(f"The request body is over {limit} bytes", limit=limit)
+            await self._send(send, error_reply(scope["path"], error), ())
+            return
         # ASGI gives header names in lower case; latin-1 as Starlette decodes them.
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         raw_query = scope["query_string"]
@@ -62,6 +66,12 @@ class Endpoint:
         reply = answer(self.mock, request)
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
+        try:
+            reply.content()
+        except Exception:
+            # A bug in roqmock: answered in ROQ's envelope, never as the server's bare 500 page.
+            logger.exception("unexpected error rendering the answer to %s %s", request.method, request.path)
+            reply = error_reply(request.path, RoqError(INTERNAL_MESSAGE))
         await self._send(send, reply, cors)
 
     @staticmethod
@@ -74,6 +84,13 @@ class Endpoint:
         ]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
 
 
 def cors_headers(settings: Settings, request: Request) -> list[tuple[bytes, bytes]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 import threading
 import time
@@ -15,6 +16,7 @@ import jwt
 
 from roqmock.domain.errors import BadRequest, Unauthorized
 
+MAX_EXPIRES_IN = 100 * 365 * 86400  # a century: past that a token's exp no longer fits a date
 VERIFIED_TOKENS = 4096  # tokens remembered as verified, oldest forgotten first
 
 _SERVICE_NAMESPACE = uuid.UUID("2d0f5f9c-1c9b-4d43-9a53-7c6a1a3f7e20")
@@ -74,7 +76,7 @@ def parse_expires_in(value: Any) -> int:
         seconds = float(amount) * _UNIT_SECONDS[_UNIT_ALIASES.get(unit, unit)]
     else:
         raise _bad_expires_in(value)
-    if seconds < 0:
+    if not math.isfinite(seconds) or seconds < 0 or seconds > MAX_EXPIRES_IN:
         raise _bad_expires_in(value)
     # jsonwebtoken floors: "500ms" gives a token that expires at once, as it does at ROQ.
     return int(seconds)

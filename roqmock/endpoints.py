@@ -7,6 +7,7 @@ the in-process httpx transports both call it, so a request answers the same over
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -62,8 +63,13 @@ class Request:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            # As JSON.parse reads: UTF-8 text only, and no NaN or Infinity.
+            value = json.loads(self.body.decode("utf-8"), parse_constant=_refuse_constant)
+            if _SURROGATE_ESCAPE.search(self.body):
+                # "\ud800" alone is JSON but not Unicode: no store of ROQ's would keep it.
+                json.dumps(value, ensure_ascii=False).encode()
+            return value
+        except (ValueError, UnicodeError, RecursionError):
             raise BadRequest("The request body is not valid JSON", error_code="BAD_REQUEST") from None
 
     def json_object(self) -> dict[str, Any]:
@@ -71,6 +77,26 @@ class Request:
         if not isinstance(body, dict):
             raise BadRequest("The request body must be a JSON object", error_code="BAD_REQUEST")
         return body
+
+
+def _session(mock: RoqMock, request: Request) -> RoqMock:
+    """The session a request names; a new one only for a caller with credentials, so that strangers
+    cannot use up the server's sessions."""
+    name = request.header(SESSION_HEADER)
+    if name is not None and not mock.has_session(name):
+        server_header = request.header(SERVER_HEADER)
+        if server_header is not None:
+            mock.tokens.check_server_header(server_header)
+        else:
+            mock.tokens.bearer(request.header(TOKEN_HEADER))
+    return mock.session(name)
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +108,13 @@ class Reply:
 
     def content(self) -> bytes:
         if self.content_type == JSON:
-            return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode()
-        return str(self.body).encode()
+            text = json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+            try:
+                return text.encode()
+            except UnicodeEncodeError:
+                # A lone surrogate (JSON allows "\ud800"): escaped, as JSON.stringify writes it.
+                return json.dumps(self.body, separators=(",", ":")).encode()
+        return str(self.body).encode("utf-8", errors="replace")
 
 
 Handler = Callable[[RoqMock, Request], Reply]
@@ -191,7 +222,7 @@ def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Han
             if any(route_path == path for _, route_path in routes):
                 raise MethodNotAllowed(f"{request.method} is not allowed on {path}")
             raise NotFound(f"Cannot {request.method} {path}", error_code="NOT_FOUND")
-        return handler(mock.session(request.header(SESSION_HEADER)), request)
+        return handler(_session(mock, request), request)
     except RoqError as error:
         return _error_reply(path, error)
     except Exception:

@@ -123,6 +123,11 @@ class RoqMock:
                 self._sessions[name] = session
             return session
 
+    def has_session(self, name: str) -> bool:
+        root = self.root
+        with root._sessions_lock:
+            return name in root._sessions
+
     def session_names(self) -> list[str]:
         with self._sessions_lock:
             return sorted(self._sessions)

@@ -35,6 +35,16 @@ GROUP_TOPICS = ("Launch plan", "Design review", "Weekly sync", "Support escalati
 FILE_KINDS = (("pdf", "application/pdf"), ("png", "image/png"), ("jpg", "image/jpeg"), ("csv", "text/csv"))
 
 
+# Bounds that keep a seeded world within a few GB and a minute of seeding (~300 B and ~6 us a message).
+MAX_SIZES = {
+    "users": 100_000,
+    "conversations": 1_000_000,
+    "messages": 5_000_000,
+    "files": 100_000,
+    "tenants": 10_000,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class WorldSize:
     users: int = 6
@@ -47,6 +57,8 @@ class WorldSize:
         for name in ("users", "conversations", "messages", "files", "tenants"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+            if getattr(self, name) > MAX_SIZES[name]:
+                raise ValueError(f"{name} must be at most {MAX_SIZES[name]:,}")
         if self.conversations and self.users < 2:
             raise ValueError("conversations need at least two users")
 

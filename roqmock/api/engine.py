@@ -42,7 +42,7 @@ from roqmock.domain.errors import BadRequest, Forbidden
 from roqmock.sdl import load_sdl
 
 DEFAULT_MAX_DEPTH = 4
-MAX_TOKENS = 100_000  # graphql-core stops parsing past this: a document is a few hundred tokens
+MAX_TOKENS = 10_000  # graphql-core stops parsing past this: the SDK's documents are a few hundred tokens
 
 
 def build_schema() -> GraphQLSchema:

@@ -7,6 +7,7 @@ the in-process httpx transports both call it, so a request answers the same over
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -108,13 +109,29 @@ class Reply:
 
     def content(self) -> bytes:
         if self.content_type == JSON:
-            text = json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
-            try:
-                return text.encode()
-            except UnicodeEncodeError:
-                # A lone surrogate (JSON allows "\ud800"): escaped, as JSON.stringify writes it.
-                return json.dumps(self.body, separators=(",", ":")).encode()
+            return json_bytes(self.body)
         return str(self.body).encode("utf-8", errors="replace")
+
+
+def json_bytes(value: Any) -> bytes:
+    """JSON as JSON.stringify writes it: NaN and Infinity as null, a lone surrogate escaped."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except ValueError:
+        value = _finite(value)  # 1e400 is JSON (it reads as Infinity) and may come back in an answer
+    except UnicodeEncodeError:
+        pass
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 Handler = Callable[[RoqMock, Request], Reply]

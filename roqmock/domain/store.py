@@ -59,6 +59,25 @@ def _remove_ordered(records: list[Any], record: Any) -> None:
     del records[index]
 
 
+def _discard_ordered(records: list[Any], record: Any) -> None:
+    """Remove ``record`` if it is there: undoing a write that may have stopped half-way."""
+    index = bisect.bisect_left(records, natural_key(record), key=natural_key)
+    while index < len(records) and natural_key(records[index]) == natural_key(record):
+        if records[index] is record:
+            del records[index]
+            return
+        index += 1
+
+
+def _insert_if_missing(records: list[Any], record: Any) -> None:
+    index = bisect.bisect_left(records, natural_key(record), key=natural_key)
+    while index < len(records) and natural_key(records[index]) == natural_key(record):
+        if records[index] is record:
+            return
+        index += 1
+    _insert_ordered(records, record)
+
+
 @dataclass(slots=True)
 class World:
     roles: dict[str, Role] = field(default_factory=dict)
@@ -145,19 +164,33 @@ class World:
 
     def add_conversation(self, conversation: Conversation) -> None:
         cid = conversation.id
+        fresh = {
+            name: cid not in index
+            for name, index in (
+                ("members", self.members_by_conversation),
+                ("tags", self.tags_by_conversation),
+                ("messages", self.messages_by_conversation),
+            )
+        }
+
+        # Registered before the writes, and safe on a write that stopped half-way.
+        def undo() -> None:
+            if self.conversations.get(cid) is conversation:
+                del self.conversations[cid]
+            _discard_ordered(self.conversation_order, conversation)
+            if fresh["members"]:
+                self.members_by_conversation.pop(cid, None)
+            if fresh["tags"]:
+                self.tags_by_conversation.pop(cid, None)
+            if fresh["messages"]:
+                self.messages_by_conversation.pop(cid, None)
+
+        self._did(undo)
         self.conversations[cid] = conversation
         _insert_ordered(self.conversation_order, conversation)
         self.members_by_conversation.setdefault(cid, {})
         self.tags_by_conversation.setdefault(cid, {})
         self.messages_by_conversation.setdefault(cid, [])
-
-        def undo() -> None:
-            del self.conversations[cid]
-            _remove_ordered(self.conversation_order, conversation)
-            del self.members_by_conversation[cid], self.tags_by_conversation[cid]
-            del self.messages_by_conversation[cid]
-
-        self._did(undo)
 
     def add_member(self, member: ConversationUser) -> None:
         self.members[member.id] = member
@@ -198,65 +231,56 @@ class World:
         self.tags_by_conversation[tag.conversation_id][tag.tag] = tag
 
     def add_message(self, message: Message) -> None:
+        if self.undo_log is not None:
+            # Registered before the writes, and safe on a write that stopped half-way.
+            file_list_existed = message.file_id is not None and message.file_id in self.messages_by_file
+
+            def undo() -> None:
+                if self.messages.get(message.id) is message:
+                    del self.messages[message.id]
+                run = self.messages_by_conversation.get(message.conversation_id)
+                if run is not None:
+                    _discard_ordered(run, message)
+                _discard_ordered(self.message_order, message)
+                attached = self.messages_by_file.get(message.file_id) if message.file_id is not None else None
+                if attached is not None and message.file_id is not None:
+                    if any(m is message for m in attached):
+                        attached.remove(message)
+                    if not attached and not file_list_existed:
+                        del self.messages_by_file[message.file_id]
+
+            self._did(undo)
         self.messages[message.id] = message
         _insert_ordered(self.messages_by_conversation[message.conversation_id], message)
         _insert_ordered(self.message_order, message)
-        attached: list[Message] | None = None
         if message.file_id is not None:
-            attached = self.messages_by_file.setdefault(message.file_id, [])
-            attached.append(message)
-        if self.undo_log is None:
-            return  # not recording (a world being built): no undo to make
-
-        def undo() -> None:
-            del self.messages[message.id]
-            _remove_ordered(self.messages_by_conversation[message.conversation_id], message)
-            _remove_ordered(self.message_order, message)
-            if attached is not None and message.file_id is not None:
-                attached.remove(message)
-                if not attached:
-                    del self.messages_by_file[message.file_id]
-
-        self._did(undo)
+            self.messages_by_file.setdefault(message.file_id, []).append(message)
 
     def remove_conversation(self, conversation_id: str) -> None:
         """Remove a conversation with its members, tags and messages."""
-        conversation = self.conversations.pop(conversation_id)
-        _remove_ordered(self.conversation_order, conversation)
-        members = self.members_by_conversation.pop(conversation_id)
-        tags = self.tags_by_conversation.pop(conversation_id)
-        messages = self.messages_by_conversation.pop(conversation_id)
-        for member in members.values():
-            del self.members[member.id]
-            self.conversations_by_user[member.user_id].discard(conversation_id)
-        for tag in tags.values():
-            del self.tags[tag.id]
-        files_before = {  # replaced below by new lists, so these stay as they were
+        conversation = self.conversations[conversation_id]
+        members = self.members_by_conversation[conversation_id]
+        tags = self.tags_by_conversation[conversation_id]
+        messages = self.messages_by_conversation[conversation_id]
+        # Replaced below by new lists, so these stay as they were.
+        files_before = {
             message.file_id: self.messages_by_file[message.file_id]
             for message in messages
             if message.file_id is not None
         }
-        for message in messages:
-            del self.messages[message.id]
-        for file_id in files_before:
-            remaining = [m for m in self.messages_by_file[file_id] if m.conversation_id != conversation_id]
-            if remaining:
-                self.messages_by_file[file_id] = remaining
-            else:
-                del self.messages_by_file[file_id]
         message_order = self.message_order
-        if messages:
-            self.message_order = [m for m in message_order if m.conversation_id != conversation_id]
 
+        # Registered before the writes, and safe on a removal that stopped half-way: it puts back
+        # everything as it was, whatever had been taken already.
         def undo() -> None:
             self.conversations[conversation_id] = conversation
-            _insert_ordered(self.conversation_order, conversation)
+            _insert_if_missing(self.conversation_order, conversation)
             self.members_by_conversation[conversation_id] = members
             self.tags_by_conversation[conversation_id] = tags
             self.messages_by_conversation[conversation_id] = messages
             for member in members.values():
                 self.members[member.id] = member
-                self.conversations_by_user[member.user_id].add(conversation_id)
+                self.conversations_by_user.setdefault(member.user_id, set()).add(conversation_id)
             for tag in tags.values():
                 self.tags[tag.id] = tag
             for message in messages:
@@ -265,6 +289,26 @@ class World:
             self.message_order = message_order
 
         self._did(undo)
+        del self.conversations[conversation_id]
+        _remove_ordered(self.conversation_order, conversation)
+        del self.members_by_conversation[conversation_id]
+        del self.tags_by_conversation[conversation_id]
+        del self.messages_by_conversation[conversation_id]
+        for member in members.values():
+            del self.members[member.id]
+            self.conversations_by_user[member.user_id].discard(conversation_id)
+        for tag in tags.values():
+            del self.tags[tag.id]
+        for message in messages:
+            del self.messages[message.id]
+        for file_id in files_before:
+            remaining = [m for m in self.messages_by_file[file_id] if m.conversation_id != conversation_id]
+            if remaining:
+                self.messages_by_file[file_id] = remaining
+            else:
+                del self.messages_by_file[file_id]
+        if messages:
+            self.message_order = [m for m in message_order if m.conversation_id != conversation_id]
 
     def add_file(self, file: File) -> None:
         self.files[file.id] = file

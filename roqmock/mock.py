@@ -14,6 +14,7 @@ from roqmock.api.errors import roq_error_body
 from roqmock.api.resolvers import RequestContext
 from roqmock.auth import TokenAuthority
 from roqmock.config import Settings
+from roqmock.domain.clock import IdSource
 from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, RoqError
 from roqmock.domain.service import ChatService
@@ -59,9 +60,13 @@ class RoqMock:
         baseline: Baseline | None = None,
         engine: GraphQLEngine | None = None,
         tokens: TokenAuthority | None = None,
+        id_namespace: str | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.baseline = baseline or Baseline()
+        # A session's new records get ids of their own: the same seed in two sessions would otherwise
+        # give two users one id, and one's token would act as the other in the other session.
+        self.id_namespace = id_namespace
         self.store = self._build(self.baseline)
         self.service = ChatService(self.store, max_limit=self.settings.max_limit)
         # The schema is the costly part and holds no state: fixtures and sessions share one engine.
@@ -88,6 +93,8 @@ class RoqMock:
             store.replace_world(world, latest=latest_moment(world))
         elif baseline.size is not None:
             seed_world(store, seed=baseline.seed or 0, size=baseline.size, locale=baseline.locale)
+        if self.id_namespace is not None:
+            store.ids = IdSource(f"{baseline.seed}/{self.id_namespace}")
         store.checkpoint()
         return store
 
@@ -117,7 +124,11 @@ class RoqMock:
                         error_code="TOO_MANY_SESSIONS",
                     ).with_status(429)
                 session = RoqMock(
-                    self.settings, baseline=self.baseline, engine=self.engine, tokens=self.tokens
+                    self.settings,
+                    baseline=self.baseline,
+                    engine=self.engine,
+                    tokens=self.tokens,
+                    id_namespace=name,
                 )
                 session.root = self
                 self._sessions[name] = session
@@ -179,6 +190,12 @@ class RoqMock:
 
     def handle(self, body: Any, user_id: str | None, *, queries_only: bool = False) -> Outcome:
         """Run one GraphQL request body as ``user_id`` (``None``: the super admin), faults included."""
+        # The journal entry is written under the same lock as the request, so that a reset between
+        # the two can never leave an entry for a write it took back.
+        with self.store.lock:
+            return self._handle(body, user_id, queries_only=queries_only)
+
+    def _handle(self, body: Any, user_id: str | None, *, queries_only: bool) -> Outcome:
         started = time.perf_counter()
         fields: tuple[str, ...] = ()
         variables: dict[str, Any] = {}

@@ -56,7 +56,7 @@ _VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
 class IdSource:
     """UUID4s from one seedable random source: the same seed gives the same ids."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | str | None = None) -> None:
         self._random = random.Random(seed)
 
     def new(self) -> str:

@@ -25,6 +25,10 @@ BASELINE = Baseline(seed=5, size=WorldSize(users=6, conversations=4, messages=30
 def _indexes(world: World) -> dict[str, Any]:
     """Every index, in a form that compares by content and order."""
     return {
+        "tables": {
+            name: sorted(getattr(world, name))
+            for name in ("users", "tenants", "conversations", "members", "tags", "messages", "files")
+        },
         "conversation_order": [c.id for c in world.conversation_order],
         "message_order": [m.id for m in world.message_order],
         "members_by_conversation": {k: sorted(v) for k, v in sorted(world.members_by_conversation.items())},

@@ -68,12 +68,18 @@ def parse_expires_in(value: Any) -> int:
     if isinstance(value, bool):
         raise _bad_expires_in(value)
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise _bad_expires_in(value) from None
     elif isinstance(value, str) and (match := _DURATION.fullmatch(value.strip())):
         amount, unit = match.groups()
         # A bare number in a string is milliseconds, as in the `ms` package ROQ's JWT library uses.
         unit = (unit or "ms").lower()
-        seconds = float(amount) * _UNIT_SECONDS[_UNIT_ALIASES.get(unit, unit)]
+        try:
+            seconds = float(amount) * _UNIT_SECONDS[_UNIT_ALIASES.get(unit, unit)]
+        except OverflowError:
+            raise _bad_expires_in(value) from None
     else:
         raise _bad_expires_in(value)
     if not math.isfinite(seconds) or seconds < 0 or seconds > MAX_EXPIRES_IN:

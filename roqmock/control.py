@@ -161,7 +161,7 @@ def list_faults(mock: RoqMock, request: Request) -> Reply:
 def remove_faults(mock: RoqMock, request: Request) -> Reply:
     """Remove every fault, or one with ``?id=N``."""
     raw = (request.query or {}).get("id")
-    if raw is not None and not raw.isdigit():
+    if raw is not None and not (raw.isascii() and raw.isdigit()):
         raise BadRequest("id must be a fault id", error_code="BAD_REQUEST")
     return Reply(200, {"removed": mock.faults.remove(int(raw) if raw is not None else None)})
 

@@ -86,7 +86,10 @@ def _session(mock: RoqMock, request: Request) -> RoqMock:
     name = request.header(SESSION_HEADER)
     if name is not None and not mock.has_session(name):
         server_header = request.header(SERVER_HEADER)
-        if server_header is not None:
+        if request.path.rstrip("/") == "/v01/authorize/serviceAccount":
+            body = request.json_object()
+            mock.tokens.check_credentials(body.get("environmentId"), body.get("apiKey"))
+        elif server_header is not None:
             mock.tokens.check_server_header(server_header)
         else:
             mock.tokens.bearer(request.header(TOKEN_HEADER))

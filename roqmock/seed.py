@@ -55,7 +55,10 @@ class WorldSize:
 
     def __post_init__(self) -> None:
         for name in ("users", "conversations", "messages", "files", "tenants"):
-            if getattr(self, name) < 0:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name} must be a whole number")
+            if value < 0:
                 raise ValueError(f"{name} must not be negative")
             if getattr(self, name) > MAX_SIZES[name]:
                 raise ValueError(f"{name} must be at most {MAX_SIZES[name]:,}")

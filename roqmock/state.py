@@ -8,7 +8,10 @@ conversation, say) and raises ``ValueError`` naming the first bad one, so a bad 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -97,6 +100,16 @@ def dump_world(world: World) -> dict[str, Any]:
 
 def load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -> World:
     """A new world from :func:`dump_world`'s format; raises ``ValueError`` on anything inconsistent."""
+    try:
+        return _load_world(data, default_roles=default_roles)
+    except ValueError:
+        raise
+    except (KeyError, TypeError, AttributeError, OverflowError, IndexError) as error:
+        # A record of the wrong shape (a null id, an object where a date belongs): refused, not a 500.
+        raise ValueError(f"the state holds a malformed record ({type(error).__name__}: {error})") from None
+
+
+def _load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -> World:
     if not isinstance(data, Mapping):
         raise ValueError("a state must be a JSON object")
     version = data.get("version", FORMAT_VERSION)
@@ -107,6 +120,16 @@ def load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) ->
         raise ValueError(f"unknown state keys: {', '.join(sorted(unknown))}")
     world = World(roles=dict(default_roles))
     for raw in _list(data, "roles"):
+        for key, kind in (
+            ("name", str),
+            ("description", str),
+            ("isSystemManaged", bool),
+            ("permissions", list),
+        ):
+            if raw.get(key) is not None and not isinstance(raw[key], kind):
+                raise ValueError(f"roles: {key} must be {kind.__name__} or null, not {raw[key]!r}")
+        if not all(isinstance(text, str) for text in raw.get("permissions") or ()):
+            raise ValueError("roles: permissions must be strings such as 'Conversation:read:own'")
         role = Role(
             key=_required(raw, "key", str, "roles"),
             name=str(raw.get("name", raw.get("key"))),
@@ -182,9 +205,28 @@ def _record(model: type[R], raw: Mapping[str, Any], where: str) -> R:
     if "id" in fields and not is_uuid(values.get("id")):
         raise ValueError(f"{where}: id {values.get('id')!r} is not a UUID")
     try:
-        return model(**values)
+        record = model(**values)
     except TypeError as error:
         raise ValueError(f"{where}: {error}") from None
+    for name, kinds in _field_kinds(typing.cast(type, model)).items():
+        value = getattr(record, name)
+        if (kinds and not isinstance(value, kinds)) or (isinstance(value, bool) and bool not in kinds):
+            expected = " or ".join("null" if kind is type(None) else kind.__name__ for kind in kinds)
+            raise ValueError(f"{where}: {_camel(name)} must be {expected}, not {value!r}")
+    return record
+
+
+@functools.cache
+def _field_kinds(model: type) -> dict[str, tuple[type, ...]]:
+    """The Python types each field of a record may hold (``str | None`` gives ``(str, NoneType)``)."""
+    kinds: dict[str, tuple[type, ...]] = {}
+    for name, hint in typing.get_type_hints(model).items():
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        resolved = tuple(typing.get_origin(option) or option for option in options)
+        if float in resolved:
+            resolved = (*resolved, int)
+        kinds[name] = tuple(kind for kind in resolved if isinstance(kind, type))
+    return kinds
 
 
 def _check_references(world: World, name: str, record: Any) -> None:

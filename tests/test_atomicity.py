@@ -2,9 +2,9 @@
 
 The failure is injected: one ``World`` write method (``add_member``, ``add_tag``, ``add_user`` ...) raises on
 its k-th call for the length of one mutation, k drawn by Hypothesis among the calls the same mutation makes
-when nothing fails. Afterwards every record (``dump_state``), every index, and the clock are as before; the
-indexes still agree with the records; the caller got ROQ's INTERNAL_ERROR envelope; and the world goes on:
-the same mutation then succeeds, and a reset still returns to the baseline.
+when nothing fails. Afterwards every record (``dump_state``), every index, the clock and the id source
+are as before; the indexes still agree with the records; the caller got ROQ's INTERNAL_ERROR envelope;
+and the world goes on: the same mutation then succeeds, and a reset still returns to the baseline.
 """
 
 from __future__ import annotations
@@ -104,17 +104,20 @@ def indexes(world: World) -> dict[str, Any]:
     }
 
 
-def snapshot(roq: Roq) -> tuple[dict[str, Any], dict[str, Any], Any]:
+def snapshot(roq: Roq) -> tuple[dict[str, Any], dict[str, Any], Any, Any]:
     store = roq.mock.store
-    return dump_world(store.world), indexes(store.world), store.clock.snapshot()
+    return dump_world(store.world), indexes(store.world), store.clock.snapshot(), store.ids.snapshot()
 
 
 def differences(before: tuple[Any, ...], after: tuple[Any, ...]) -> list[str]:
-    """Which collections of a snapshot changed: records (dump), tables and indexes, the clock."""
+    """Which collections of a snapshot changed: records (dump), tables and indexes, the clock, and the
+    id source (so the ids after a failed mutation are those a run without it would have had)."""
     changed = [f"records.{name}" for name in before[0] if before[0][name] != after[0].get(name)]
     changed += [f"world.{name}" for name in before[1] if before[1][name] != after[1].get(name)]
-    if before[2:] != after[2:]:
+    if before[2:3] != after[2:3]:
         changed.append("clock")
+    if before[3:4] != after[3:4]:
+        changed.append("ids")
     return changed
 
 

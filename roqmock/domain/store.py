@@ -333,6 +333,9 @@ class World:
         return self.members_by_conversation.get(conversation_id, {}).values()
 
 
+_NOT_DRAWN = object()
+
+
 class Store:
     """Owns the world, the clock and the ids. ``reset()`` starts a new, empty world.
 
@@ -353,6 +356,9 @@ class Store:
         # Mutations hold this lock so that in-process use from several threads stays consistent.
         self.lock = threading.RLock()
         self._mark: tuple[World, datetime, object] | None = None
+        # Inside a transaction: the id source as it was before the transaction's first new id, or
+        # ``_NOT_DRAWN``. Taken lazily, as most mutations that fail do so before they draw an id.
+        self._ids_before: object = None
         self.reset()
 
     def reset(self) -> None:
@@ -382,16 +388,26 @@ class Store:
         """One mutation: under the lock, and all of its writes or none (the clock goes back too)."""
         with self.lock:
             moment = self.clock.snapshot()
+            outer_ids = self._ids_before
+            if outer_ids is None:
+                self._ids_before = _NOT_DRAWN
             try:
                 with self.world.atomic():
                     yield
             except BaseException:
                 self.clock.restore(moment)
+                if outer_ids is None and self._ids_before is not _NOT_DRAWN:
+                    self.ids.restore(self._ids_before)
                 raise
+            finally:
+                if outer_ids is None:
+                    self._ids_before = None
 
     def new_id(self) -> str:
         """A new record id. Ids come from the seeded source, but a loaded state may hold the ones it
         hands out next (a state exported from the same seed does): those are skipped."""
+        if self._ids_before is _NOT_DRAWN:
+            self._ids_before = self.ids.snapshot()
         candidate = self.ids.new()
         while self.world.holds_id(candidate):
             candidate = self.ids.new()

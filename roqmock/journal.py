@@ -1,6 +1,7 @@
 """The call journal: which operations ran, as whom, with which variables, and how they ended.
 
-Bounded in memory (the oldest calls fall off), and the base of call verification:
+Bounded in memory, by count and by the size of the variables it keeps (the oldest calls fall off), and
+the base of call verification:
 ``verify("createMessage", times=2, as_user=alice_id, variables={...})``.
 """
 
@@ -15,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 DEFAULT_CAPACITY = 10_000
+# 10,000 calls of small variables weigh a few MB; 10,000 of 1 MB bodies would weigh 10 GB.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 SUPER_ADMIN = "super-admin"
 
 
@@ -108,22 +111,62 @@ def variables_match(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> b
     return True
 
 
+def weight(value: Any) -> int:
+    """About how many bytes a JSON value holds: its strings' lengths, and a word for anything else."""
+    total = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            total += 8 + len(item)
+        elif isinstance(item, dict):
+            total += 8
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            total += 8
+            pending.extend(item)
+        else:
+            total += 8
+    return total
+
+
 class Journal:
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        self._calls: deque[Call] = deque(maxlen=capacity)
+    """The last ``capacity`` calls, fewer when their variables weigh more than ``max_bytes`` together
+    (the newest call is always kept)."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.capacity = capacity
+        self.max_bytes = max_bytes
+        self._calls: deque[Call] = deque()
+        self._weights: deque[int] = deque()
+        self._bytes = 0
         self._sequence = 0
         self._lock = threading.Lock()
 
     def record(self, **details: Any) -> Call:
+        size = weight(details.get("variables"))
         with self._lock:
             self._sequence += 1
             call = Call(sequence=self._sequence, **details)
             self._calls.append(call)
+            self._weights.append(size)
+            self._bytes += size
+            while len(self._calls) > 1 and (len(self._calls) > self.capacity or self._bytes > self.max_bytes):
+                self._calls.popleft()
+                self._bytes -= self._weights.popleft()
             return call
+
+    @property
+    def bytes_held(self) -> int:
+        """The weight of the variables held (see :func:`weight`)."""
+        return self._bytes
 
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._weights.clear()
+            self._bytes = 0
 
     def calls(
         self,

@@ -17,9 +17,10 @@ It fails (exit 1) when:
   any reason but an injected fault;
 * after the last reset the world is not the baseline again.
 
-The journal is bounded (the last 10,000 calls), and so are the document cache and the sessions; the world
-is not: without resets it grows with every write, by design (it is a database). With ``--no-resets`` this
-soak shows that growth and fails on it, which is how it proves it can fail.
+The journal is bounded (the last 10,000 calls, and 32 MB of variables), and so are the document cache
+and the sessions; the world is not: without resets it grows with every write, by design (it is a
+database). With ``--no-resets`` this soak shows that growth and fails on it, which is how it proves it
+can fail.
 """
 
 from __future__ import annotations

@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--environment-id", default=DEFAULT_ENVIRONMENT_ID)
     serve.add_argument("--api-key", default=DEFAULT_API_KEY)
     serve.add_argument(
-        "--token-secret", default=None, help="HS256 secret for tokens (default: random per run)"
+        "--token-secret",
+        default=None,
+        help="HS256 secret for tokens, at least 32 bytes (default: random per run)",
     )
     _world_arguments(serve)
     serve.add_argument("--state", type=Path, default=None, help="start from a state file (roqmock export)")
@@ -147,7 +149,7 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
         max_header_bytes=_positive("--max-header-bytes", args.max_header_bytes),
         max_cost=_positive("--max-cost", args.max_cost),
         cors_origins=tuple(args.cors_origin),
-        **({"token_secret": args.token_secret} if args.token_secret else {}),
+        **({"token_secret": args.token_secret} if args.token_secret is not None else {}),
     )
     mock = RoqMock(settings, baseline=_baseline(args))
     if args.state is not None:

@@ -14,6 +14,8 @@ DEFAULT_ENVIRONMENT_ID = "5e1b8f0a-7c3d-4a2e-9b6f-0d4c8a2e1f37"
 DEFAULT_API_KEY = "roqmock-api-key"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+# HS256 keys shorter than its hash are refused (RFC 7518, section 3.2); PyJWT would warn on every token.
+MIN_TOKEN_SECRET_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +36,10 @@ class Settings:
     max_cost: int = DEFAULT_MAX_COST
     # Origins a browser may call from (CORS); none by default: only same-origin pages, like the sandbox.
     cors_origins: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.token_secret.encode("utf-8", "surrogatepass")) < MIN_TOKEN_SECRET_BYTES:
+            raise ValueError(
+                f"the token secret must be at least {MIN_TOKEN_SECRET_BYTES} bytes: "
+                "HS256 keys shorter than the hash are refused (RFC 7518, section 3.2)"
+            )

@@ -50,6 +50,7 @@ COMPILED = GraphQLEngine(compiled=True)
 SCHEMA = REFERENCE.schema
 
 # New records get their timestamps from a virtual clock, so that two worlds stay equal byte for byte.
+FAST_PATH_SECRET = "fast-path-" + "s" * 32
 PINNED_CLOCK = datetime(2030, 1, 1, tzinfo=UTC)
 
 EXTRA_ROLES = {
@@ -146,7 +147,7 @@ def _twins() -> list[Twin]:
     # Extra roles exist in the first world, and two of its people hold them from the start: build the
     # baseline as a saved state (its ids come from another seed than the seeded world's).
     seeded = RoqMock(
-        Settings(token_secret="fast-path", roles=roles),
+        Settings(token_secret=FAST_PATH_SECRET, roles=roles),
         baseline=Baseline(seed=11, size=WorldSize(users=6, conversations=5, messages=40, files=3)),
     )
     people = sorted(
@@ -162,17 +163,17 @@ def _twins() -> list[Twin]:
         Twin.build(
             "roles",
             Baseline(seed=1011, state=seeded.dump_state()),
-            Settings(token_secret="fast-path", roles=roles),
+            Settings(token_secret=FAST_PATH_SECRET, roles=roles),
         ),
         Twin.build(
             "small",
             Baseline(seed=5, size=WorldSize(users=3, conversations=2, messages=8, files=2, tenants=1)),
-            Settings(token_secret="fast-path"),
+            Settings(token_secret=FAST_PATH_SECRET),
         ),
         Twin.build(
             "no-tenants",
             Baseline(seed=2024, size=WorldSize(users=4, conversations=3, messages=12, files=4, tenants=0)),
-            Settings(token_secret="fast-path"),
+            Settings(token_secret=FAST_PATH_SECRET),
         ),
     ]
 

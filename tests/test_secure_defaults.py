@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import httpx
 import pytest
 
 from roqmock.cli import banner, build_parser, main, make_mock
 from roqmock.config import Settings
+from roqmock.mock import RoqMock
 from roqmock.testing import start_server
 
 
@@ -26,10 +29,16 @@ def test_every_server_signs_tokens_with_its_own_random_secret() -> None:
 
 def test_secrets_given_on_the_command_line_are_not_printed() -> None:
     args = build_parser().parse_args(
-        ["serve", "--api-key", "s3cret-api-key-value", "--token-secret", "s3cret-signing-value"]
+        [
+            "serve",
+            "--api-key",
+            "s3cret-api-key-value",
+            "--token-secret",
+            "s3cret-signing-value-of-at-least-32-bytes",
+        ]
     )
     text = banner(make_mock(args), "http://127.0.0.1:4000")
-    assert "s3cret-api-key-value" not in text and "s3cret-signing-value" not in text
+    assert "s3cret-api-key-value" not in text and "s3cret-signing-value-of-at-least-32-bytes" not in text
     assert "not printed" in text
 
 
@@ -73,3 +82,23 @@ def test_the_control_api_wants_the_server_header() -> None:
             assert answer.json()["errorCode"] == "MISSING_AUTH"
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("secret", ["", "short", "x" * 31, "é" * 15])
+def test_a_token_secret_shorter_than_32_bytes_is_refused_at_start(
+    secret: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RFC 7518 wants HS256 keys of 32 bytes or more; PyJWT warns on each token signed with less, which a
+    suite running with ``-W error`` would see as a failure on every request. Refused once, at start."""
+    assert main(["serve", "--token-secret", secret, "--port", "0"]) == 2
+    assert "token secret must be at least 32 bytes" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        Settings(token_secret=secret)
+
+
+def test_a_32_byte_token_secret_signs_and_verifies_without_warnings() -> None:
+    mock = RoqMock(Settings(token_secret="é" * 16))  # 32 bytes in UTF-8, 16 characters
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        token = mock.tokens.issue(None)
+        assert mock.tokens.verify(token).user_id is None

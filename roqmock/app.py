@@ -34,12 +34,14 @@ class Endpoint:
         self.mock = mock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # ASGI gives header names in lower case; latin-1 as Starlette decodes them.
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         chunks = []
         size = 0
         limit = self.mock.settings.max_body_bytes
-        declared = _declared_length(scope)
-        if declared is not None and declared > limit:
-            size = declared  # refused before a byte of it is awaited
+        declared = headers.get("content-length")
+        if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
+            size = int(declared)  # refused before a byte of it is awaited
         while size <= limit:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -54,8 +56,6 @@ class Endpoint:
             error = PayloadTooLarge(f"The request body is over {limit} bytes", limit=limit)
             await self._send(send, error_reply(scope["path"], error), ())
             return
-        # ASGI gives header names in lower case; latin-1 as Starlette decodes them.
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         request = Request(scope["method"], scope["path"], headers, b"".join(chunks), query)
@@ -67,16 +67,21 @@ class Endpoint:
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
         try:
-            reply.content()
+            content = reply.content()
         except Exception:
             # A bug in roqmock: answered in ROQ's envelope, never as the server's bare 500 page.
             logger.exception("unexpected error rendering the answer to %s %s", request.method, request.path)
             reply = error_reply(request.path, RoqError(INTERNAL_MESSAGE))
-        await self._send(send, reply, cors)
+            content = reply.content()
+        await self._send(send, reply, cors, content)
 
     @staticmethod
-    async def _send(send: Send, reply: Reply, extra: Sequence[tuple[bytes, bytes]]) -> None:
-        content = reply.content() if reply.status != 204 else b""
+    async def _send(
+        send: Send, reply: Reply, extra: Sequence[tuple[bytes, bytes]], content: bytes | None = None
+    ) -> None:
+        # An answer is rendered once: a page of conversations is tens of KB of JSON.
+        if content is None:
+            content = reply.content() if reply.status != 204 else b""
         headers = [
             (b"content-type", reply.content_type.encode("latin-1")),
             (b"content-length", str(len(content)).encode("latin-1")),
@@ -84,13 +89,6 @@ class Endpoint:
         ]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
-
-
-def _declared_length(scope: Scope) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return int(value) if value.isascii() and value.isdigit() else None
-    return None
 
 
 def cors_headers(settings: Settings, request: Request) -> list[tuple[bytes, bytes]]:

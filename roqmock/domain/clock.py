@@ -6,6 +6,7 @@ import random
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 TICK = timedelta(milliseconds=1)
 
@@ -54,22 +55,47 @@ _VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
 
 
 class IdSource:
-    """UUID4s from one seedable random source: the same seed gives the same ids."""
+    """UUID4s from one seedable random source: the same seed gives the same ids.
+
+    Ids are drawn a block at a time, so that where the source stands is the block's starting state and
+    a position in it: a snapshot costs nothing, and every mutation takes one (a failed one puts it back).
+    """
+
+    BLOCK = 64
 
     def __init__(self, seed: int | str | None = None) -> None:
         self._random = random.Random(seed)
+        self._fill()
+
+    def _fill(self) -> None:
+        self._origin = self._random.getstate()
+        draw = self._random.getrandbits
+        self._block = [_uuid4_text(draw(128)) for _ in range(self.BLOCK)]
+        self._next = 0
 
     def new(self) -> str:
-        # uuid.UUID(int=..., version=4), formatted without building the object: seeding makes many.
-        bits = (self._random.getrandbits(128) & _CLEAR_VERSION) | _VERSION_4
-        text = f"{bits:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        if self._next == self.BLOCK:
+            self._fill()
+        text = self._block[self._next]
+        self._next += 1
+        return text
 
-    def snapshot(self) -> object:
-        return self._random.getstate()
+    def snapshot(self) -> tuple[tuple[Any, ...], int]:
+        return self._origin, self._next
 
-    def restore(self, snapshot: object) -> None:
-        self._random.setstate(snapshot)  # type: ignore[arg-type]
+    def restore(self, snapshot: tuple[tuple[Any, ...], int]) -> None:
+        origin, position = snapshot
+        if origin is not self._origin:
+            self._random.setstate(origin)
+            self._fill()
+            self._origin = origin  # the same object again: snapshots taken before compare as identical
+        self._next = position
+
+
+def _uuid4_text(bits: int) -> str:
+    # uuid.UUID(int=..., version=4), formatted without building the object: seeding makes many.
+    text = f"{(bits & _CLEAR_VERSION) | _VERSION_4:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)

@@ -127,17 +127,30 @@ class World:
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """All of the block's writes, or none: an exception takes back what the block wrote."""
-        temporary = self.undo_log is None
-        log: list[Undo] = [] if temporary else self.undo_log  # type: ignore[assignment]
-        self.undo_log = log
-        mark = len(log)
-        self.transactions += 1
+        opened = self.begin()
         try:
             yield
         except BaseException:
-            while len(log) > mark:
-                log.pop()()
+            self.end(opened, failed=True)
             raise
+        self.end(opened, failed=False)
+
+    def begin(self) -> tuple[bool, int]:
+        """Open an atomic block (see :meth:`atomic`); hand what it returns to :meth:`end`."""
+        temporary = self.undo_log is None
+        if temporary:
+            self.undo_log = []
+        self.transactions += 1
+        return temporary, len(self.undo_log)  # type: ignore[arg-type]
+
+    def end(self, opened: tuple[bool, int], *, failed: bool) -> None:
+        """Close an atomic block; when it failed, take back what it wrote."""
+        temporary, mark = opened
+        log: list[Undo] = self.undo_log  # type: ignore[assignment]
+        try:
+            if failed:
+                while len(log) > mark:
+                    log.pop()()
         finally:
             self.transactions -= 1
             if temporary or (not self.transactions and len(log) > MAX_UNDO):
@@ -333,9 +346,6 @@ class World:
         return self.members_by_conversation.get(conversation_id, {}).values()
 
 
-_NOT_DRAWN = object()
-
-
 class Store:
     """Owns the world, the clock and the ids. ``reset()`` starts a new, empty world.
 
@@ -355,10 +365,7 @@ class Store:
         self._clock_start = clock_start
         # Mutations hold this lock so that in-process use from several threads stays consistent.
         self.lock = threading.RLock()
-        self._mark: tuple[World, datetime, object] | None = None
-        # Inside a transaction: the id source as it was before the transaction's first new id, or
-        # ``_NOT_DRAWN``. Taken lazily, as most mutations that fail do so before they draw an id.
-        self._ids_before: object = None
+        self._mark: tuple[World, datetime, tuple[Any, int]] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -383,31 +390,13 @@ class Store:
             self.world, self.clock, self.ids = other.world, other.clock, other.ids
             self._mark = other._mark
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One mutation: under the lock, and all of its writes or none (the clock goes back too)."""
-        with self.lock:
-            moment = self.clock.snapshot()
-            outer_ids = self._ids_before
-            if outer_ids is None:
-                self._ids_before = _NOT_DRAWN
-            try:
-                with self.world.atomic():
-                    yield
-            except BaseException:
-                self.clock.restore(moment)
-                if outer_ids is None and self._ids_before is not _NOT_DRAWN:
-                    self.ids.restore(self._ids_before)
-                raise
-            finally:
-                if outer_ids is None:
-                    self._ids_before = None
+    def transaction(self) -> Transaction:
+        """One mutation: under the lock, and all of its writes or none (clock and ids go back too)."""
+        return Transaction(self)
 
     def new_id(self) -> str:
         """A new record id. Ids come from the seeded source, but a loaded state may hold the ones it
         hands out next (a state exported from the same seed does): those are skipped."""
-        if self._ids_before is _NOT_DRAWN:
-            self._ids_before = self.ids.snapshot()
         candidate = self.ids.new()
         while self.world.holds_id(candidate):
             candidate = self.ids.new()
@@ -431,3 +420,37 @@ class Store:
     @property
     def role_definitions(self) -> Mapping[str, Role]:
         return self._roles
+
+
+class Transaction:
+    """:meth:`Store.transaction`: a plain context manager, as every mutation opens one."""
+
+    __slots__ = ("_ids", "_moment", "_opened", "_store", "_world")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        store.lock.acquire()
+        try:
+            self._world = store.world
+            self._moment = store.clock.snapshot()
+            self._ids = store.ids.snapshot()
+            self._opened = self._world.begin()
+        except BaseException:
+            store.lock.release()
+            raise
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        store = self._store
+        failed = kind is not None
+        try:
+            try:
+                self._world.end(self._opened, failed=failed)
+            finally:
+                if failed:
+                    store.clock.restore(self._moment)
+                    store.ids.restore(self._ids)
+        finally:
+            store.lock.release()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import uuid
 from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from roqmock.domain.clock import Clock, IdSource, is_uuid, parse_iso, to_iso
 from roqmock.domain.permissions import SUPER_ADMIN
@@ -41,6 +46,26 @@ def test_ids_are_uuids_from_a_seedable_source() -> None:
     assert all(is_uuid(value) for value in ids)
     assert len(set(ids)) == 50
     assert IdSource(43).new() != ids[0]
+
+
+def test_ids_are_uuid4s_drawn_128_bits_at_a_time_from_the_seeded_random() -> None:
+    """The ids a seed gives are fixed (exported states and users' snapshots hold them): each is
+    ``uuid.UUID(int=getrandbits(128), version=4)`` of ``random.Random(seed)``, in order."""
+    source, reference = IdSource("7/root"), random.Random("7/root")
+    for _ in range(3 * IdSource.BLOCK + 5):
+        assert source.new() == str(uuid.UUID(int=reference.getrandbits(128), version=4))
+
+
+@given(before=st.integers(0, 3 * IdSource.BLOCK), drawn=st.integers(1, 3 * IdSource.BLOCK))
+def test_an_id_source_put_back_hands_out_the_same_ids_again(before: int, drawn: int) -> None:
+    source = IdSource(11)
+    for _ in range(before):
+        source.new()
+    mark = source.snapshot()
+    expected = [source.new() for _ in range(drawn)]
+    source.restore(mark)
+    assert source.snapshot() == mark
+    assert [source.new() for _ in range(drawn)] == expected
 
 
 def test_iso_round_trip() -> None:

@@ -190,26 +190,26 @@ class RoqMock:
 
     def handle(self, body: Any, user_id: str | None, *, queries_only: bool = False) -> Outcome:
         """Run one GraphQL request body as ``user_id`` (``None``: the super admin), faults included."""
-        # The journal entry is written under the same lock as the request, so that a reset between
-        # the two can never leave an entry for a write it took back.
+        # One request at a time sees and changes the world, so threads never see a half-made change;
+        # its journal entry is written under the same lock, so that a reset between the two can never
+        # leave an entry for a write it took back.
         with self.store.lock:
             return self._handle(body, user_id, queries_only=queries_only)
 
     def _handle(self, body: Any, user_id: str | None, *, queries_only: bool) -> Outcome:
+        """:meth:`handle`, under the store's lock."""
         started = time.perf_counter()
         fields: tuple[str, ...] = ()
         variables: dict[str, Any] = {}
         operation_name = body.get("operationName") if isinstance(body, dict) else None
         injection = NO_INJECTION
         try:
-            # One request at a time sees and changes the world, so threads never see a half-made change.
-            with self.store.lock:
-                actor = self.service.actor_for(user_id)
-                fields = self.engine.root_fields(body)
-                injection = self.faults.draw(fields)
-                if injection.error is not None:
-                    raise injection.error
-                result = self.engine.run(body, RequestContext(self.service, actor), queries_only=queries_only)
+            actor = self.service.actor_for(user_id)
+            fields = self.engine.root_fields(body)
+            injection = self.faults.draw(fields)
+            if injection.error is not None:
+                raise injection.error
+            result = self.engine.run(body, RequestContext(self.service, actor), queries_only=queries_only)
             status, answer, fields, variables = result.status, result.body, result.fields, result.variables
         except RoqError as error:
             # An injected fault answers as an error raised while executing would: 200, data null.

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,29 +52,33 @@ def _remove_ordered(records: list[Any], record: Any) -> None:
     if records and records[-1] is record:
         records.pop()
         return
-    index = bisect.bisect_left(records, natural_key(record), key=natural_key)
-    while records[index] is not record:
-        index += 1
+    index = _position(records, record)
+    if index is None:
+        raise ValueError(f"record {record.id} is not in its index")
     del records[index]
 
 
 def _discard_ordered(records: list[Any], record: Any) -> None:
     """Remove ``record`` if it is there: undoing a write that may have stopped half-way."""
-    index = bisect.bisect_left(records, natural_key(record), key=natural_key)
-    while index < len(records) and natural_key(records[index]) == natural_key(record):
-        if records[index] is record:
-            del records[index]
-            return
-        index += 1
+    index = _position(records, record)
+    if index is not None:
+        del records[index]
 
 
 def _insert_if_missing(records: list[Any], record: Any) -> None:
-    index = bisect.bisect_left(records, natural_key(record), key=natural_key)
-    while index < len(records) and natural_key(records[index]) == natural_key(record):
+    if _position(records, record) is None:
+        _insert_ordered(records, record)
+
+
+def _position(records: list[Any], record: Any) -> int | None:
+    """Where ``record`` itself (not an equal one) is in ``records``, kept in creation order."""
+    key = natural_key(record)
+    index = bisect.bisect_left(records, key, key=natural_key)
+    while index < len(records) and natural_key(records[index]) == key:
         if records[index] is record:
-            return
+            return index
         index += 1
-    _insert_ordered(records, record)
+    return None
 
 
 @dataclass(slots=True)
@@ -99,7 +102,7 @@ class World:
     messages_by_file: dict[str, list[Message]] = field(default_factory=dict)
     # Every write since checkpoint() leaves here how to take it back; None when not recording.
     undo_log: list[Undo] | None = None
-    transactions: int = 0  # atomic() blocks open
+    transactions: int = 0  # atomic blocks open (begin() without its end())
 
     # ------------------------------------------------------------ undo
 
@@ -124,19 +127,9 @@ class World:
             else:
                 log.append(undo)
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """All of the block's writes, or none: an exception takes back what the block wrote."""
-        opened = self.begin()
-        try:
-            yield
-        except BaseException:
-            self.end(opened, failed=True)
-            raise
-        self.end(opened, failed=False)
-
     def begin(self) -> tuple[bool, int]:
-        """Open an atomic block (see :meth:`atomic`); hand what it returns to :meth:`end`."""
+        """Open an atomic block: all of its writes, or none (:meth:`end` with ``failed`` takes them
+        back). Hand what it returns to :meth:`end`."""
         temporary = self.undo_log is None
         if temporary:
             self.undo_log = []
@@ -227,8 +220,7 @@ class World:
         self._did(undo)
 
     def add_tag(self, tag: ConversationTag) -> None:
-        self.tags[tag.id] = tag
-        self.tags_by_conversation[tag.conversation_id][tag.tag] = tag
+        self._put_tag(tag)
         self._did(lambda: self._drop_tag(tag))
 
     def remove_tag(self, tag: ConversationTag) -> None:

@@ -17,8 +17,8 @@ from starlette.routing import Route, Router
 
 from roqmock.api.errors import INTERNAL_MESSAGE, logger
 from roqmock.config import Settings
-from roqmock.domain.errors import PayloadTooLarge, RoqError
-from roqmock.endpoints import Reply, Request, error_reply
+from roqmock.domain.errors import RoqError
+from roqmock.endpoints import Reply, Request, body_too_large, error_reply
 from roqmock.mock import RoqMock
 from roqmock.routes import answer
 
@@ -53,8 +53,7 @@ class Endpoint:
                 break
         if size > limit:
             # Answered without reading (or holding) the rest of a body that is too big.
-            error = PayloadTooLarge(f"The request body is over {limit} bytes", limit=limit)
-            await self._send(send, error_reply(scope["path"], error), ())
+            await self._send(send, error_reply(scope["path"], body_too_large(limit)), ())
             return
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}

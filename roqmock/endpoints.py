@@ -83,13 +83,13 @@ class Request:
         return body
 
 
-def _session(mock: RoqMock, request: Request) -> RoqMock:
+def _session(mock: RoqMock, request: Request, path: str) -> RoqMock:
     """The session a request names; a new one only for a caller with credentials, so that strangers
     cannot use up the server's sessions."""
     name = request.header(SESSION_HEADER)
     if name is not None and not mock.has_session(name):
         server_header = request.header(SERVER_HEADER)
-        if request.path.rstrip("/") == "/v01/authorize/serviceAccount":
+        if path == "/v01/authorize/serviceAccount":
             body = request.json_object()
             mock.tokens.check_credentials(body.get("environmentId"), body.get("apiKey"))
         elif server_header is not None:
@@ -249,7 +249,7 @@ def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Han
             if any(route_path == path for _, route_path in routes):
                 raise MethodNotAllowed(f"{request.method} is not allowed on {path}")
             raise NotFound(f"Cannot {request.method} {path}", error_code="NOT_FOUND")
-        return handler(_session(mock, request), request)
+        return handler(_session(mock, request, path), request)
     except RoqError as error:
         return _error_reply(path, error)
     except Exception:
@@ -270,15 +270,17 @@ def check_limits(settings: Settings, request: Request, path: str) -> None:
             f"The request headers are over {settings.max_header_bytes} bytes", limit=settings.max_header_bytes
         )
     if len(request.body) > settings.max_body_bytes:
-        raise PayloadTooLarge(
-            f"The request body is over {settings.max_body_bytes} bytes", limit=settings.max_body_bytes
-        )
+        raise body_too_large(settings.max_body_bytes)
     if request.method == "POST" and path in _JSON_PATHS:
         media_type = (request.header("content-type") or "").partition(";")[0].strip().lower()
         if media_type != "application/json":
             raise UnsupportedMediaType(
                 "Content-Type must be application/json", contentType=request.header("content-type")
             )
+
+
+def body_too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is over {limit} bytes", limit=limit)
 
 
 def error_reply(path: str, error: RoqError) -> Reply:

@@ -60,7 +60,7 @@ class WorldSize:
                 raise ValueError(f"{name} must be a whole number")
             if value < 0:
                 raise ValueError(f"{name} must not be negative")
-            if getattr(self, name) > MAX_SIZES[name]:
+            if value > MAX_SIZES[name]:
                 raise ValueError(f"{name} must be at most {MAX_SIZES[name]:,}")
         if self.conversations and self.users < 2:
             raise ValueError("conversations need at least two users")

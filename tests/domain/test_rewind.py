@@ -10,40 +10,23 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from world_snapshot import indexes
 
+from roqmock.api.engine import GraphQLEngine
 from roqmock.config import Settings
 from roqmock.domain.errors import RoqError
 from roqmock.domain.permissions import SUPER_ADMIN
-from roqmock.domain.store import World
 from roqmock.mock import Baseline, RoqMock
 from roqmock.seed import WorldSize
 from roqmock.state import dump_world
 
+# The schema is the costly part of a RoqMock: one engine for every mock here, as the roq fixture does.
+ENGINE = GraphQLEngine()
 BASELINE = Baseline(seed=5, size=WorldSize(users=6, conversations=4, messages=30, files=3))
 
 
-def _indexes(world: World) -> dict[str, Any]:
-    """Every index, in a form that compares by content and order."""
-    return {
-        "tables": {
-            name: sorted(getattr(world, name))
-            for name in ("users", "tenants", "conversations", "members", "tags", "messages", "files")
-        },
-        "conversation_order": [c.id for c in world.conversation_order],
-        "message_order": [m.id for m in world.message_order],
-        "members_by_conversation": {k: sorted(v) for k, v in sorted(world.members_by_conversation.items())},
-        "conversations_by_user": {k: sorted(v) for k, v in sorted(world.conversations_by_user.items())},
-        "tags_by_conversation": {k: sorted(v) for k, v in sorted(world.tags_by_conversation.items())},
-        "messages_by_conversation": {
-            k: [m.id for m in v] for k, v in sorted(world.messages_by_conversation.items())
-        },
-        "messages_by_file": {k: [m.id for m in v] for k, v in sorted(world.messages_by_file.items())},
-        "role_keys": {u.id: list(u.role_keys) for u in world.users.values()},
-    }
-
-
 def _snapshot(mock: RoqMock) -> tuple[dict[str, Any], dict[str, Any]]:
-    return dump_world(mock.store.world), _indexes(mock.store.world)
+    return dump_world(mock.store.world), indexes(mock.store.world)
 
 
 def _write(mock: RoqMock, step: tuple[str, int, int]) -> None:
@@ -114,8 +97,8 @@ steps = st.lists(
 def test_a_reset_takes_back_any_writes(
     writes: list[tuple[str, int, int]], after: list[tuple[str, int, int]]
 ) -> None:
-    fresh = RoqMock(Settings(), baseline=BASELINE)
-    used = RoqMock(Settings(), baseline=BASELINE)
+    fresh = RoqMock(Settings(), baseline=BASELINE, engine=ENGINE)
+    used = RoqMock(Settings(), baseline=BASELINE, engine=ENGINE)
     for step in writes:
         _write(used, step)
     used.reset()
@@ -136,7 +119,7 @@ def _timeless(value: Any) -> Any:
 
 
 def test_a_reset_after_load_state_rebuilds_the_baseline() -> None:
-    mock = RoqMock(Settings(), baseline=BASELINE)
+    mock = RoqMock(Settings(), baseline=BASELINE, engine=ENGINE)
     before = _snapshot(mock)
     mock.load_state({"version": 1})
     assert not mock.store.world.users
@@ -147,7 +130,7 @@ def test_a_reset_after_load_state_rebuilds_the_baseline() -> None:
 def test_too_many_writes_to_remember_still_reset() -> None:
     from roqmock.domain import store as store_module
 
-    mock = RoqMock(Settings(), baseline=BASELINE)
+    mock = RoqMock(Settings(), baseline=BASELINE, engine=ENGINE)
     before = _snapshot(mock)
     limit = store_module.MAX_UNDO
     store_module.MAX_UNDO = 5
@@ -165,7 +148,9 @@ def test_too_many_writes_to_remember_still_reset() -> None:
 def test_a_reset_costs_the_writes_not_the_world() -> None:
     """Counted, not timed: a reset after one write runs one undo, in a world of any size."""
     mock = RoqMock(
-        Settings(), baseline=Baseline(seed=1, size=WorldSize(users=20, conversations=50, messages=5000))
+        Settings(),
+        baseline=Baseline(seed=1, size=WorldSize(users=20, conversations=50, messages=5000)),
+        engine=ENGINE,
     )
     _write(mock, ("message", 3, 0))
     log = mock.store.world.undo_log
@@ -178,7 +163,9 @@ def test_a_reset_costs_the_writes_not_the_world() -> None:
 
 def test_seeded_worlds_keep_their_indexes_in_creation_order() -> None:
     mock = RoqMock(
-        Settings(), baseline=Baseline(seed=2, size=WorldSize(users=8, conversations=10, messages=300))
+        Settings(),
+        baseline=Baseline(seed=2, size=WorldSize(users=8, conversations=10, messages=300)),
+        engine=ENGINE,
     )
     world = mock.store.world
     key = [(m.created_at, m.id) for m in world.message_order]
@@ -193,8 +180,8 @@ def test_seeded_worlds_keep_their_indexes_in_creation_order() -> None:
 
 def test_new_records_never_take_the_id_of_a_loaded_record() -> None:
     """A state exported from the same seed holds the ids the seeded source hands out next."""
-    state = RoqMock(Settings(), baseline=BASELINE).dump_state()
-    mock = RoqMock(Settings(), baseline=BASELINE)
+    state = RoqMock(Settings(), baseline=BASELINE, engine=ENGINE).dump_state()
+    mock = RoqMock(Settings(), baseline=BASELINE, engine=ENGINE)
     mock.load_state(state, as_baseline=True)
     before = {user.id: user.email for user in mock.store.world.users.values()}
     for n in range(3):

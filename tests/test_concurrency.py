@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from roqmock import documents
-from roqmock.client import RoqClient, RoqHttpError
+from roqmock.client import HttpSession, RoqClient, RoqHttpError
 from roqmock.seed import WorldSize
 from roqmock.testing import Roq, RoqServer, start_server
 
@@ -288,33 +288,8 @@ def check_final_state(
 # ---------------------------------------------------------------- over HTTP
 
 
-def _http_runner(http: httpx.Client, server: RoqServer, token: str) -> Run:
-    headers = {
-        "roq-platform-authorization": f"Bearer {token}",
-        "roq-platform-server-authorization": server.server_header,
-    }
-
-    def run(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        response = http.post("/v01/server/graphql", json=body, headers=headers)
-        answer: dict[str, Any] = response.json()
-        return response.status_code, answer
-
-    return run
-
-
-def _token(http: httpx.Client, server: RoqServer, user_id: str | None) -> str:
-    credentials = {"environmentId": server.environment_id, "apiKey": server.api_key}
-    service = http.post("/v01/authorize/serviceAccount", json=credentials)
-    service.raise_for_status()
-    if user_id is None:
-        return str(service.json()["accessToken"])
-    response = http.post(
-        "/v01/authorize",
-        json={**credentials, "userId": user_id},
-        headers={"roq-platform-authorization": f"Bearer {service.json()['accessToken']}"},
-    )
-    response.raise_for_status()
-    return str(response.json()["accessToken"])
+def _session(http: httpx.Client, server: RoqServer) -> HttpSession:
+    return HttpSession(server.url, environment_id=server.environment_id, api_key=server.api_key, http=http)
 
 
 @pytest.fixture(scope="module")
@@ -348,12 +323,13 @@ def test_concurrent_http_writers_and_readers(server: RoqServer) -> None:
         for index in range(WRITERS):
 
             def write(index: int = index) -> None:
+                session = _session(clients[index], server)
                 try:
-                    token = _token(clients[index], server, plan.writers[index])
-                except httpx.HTTPError as error:
+                    session.token(plan.writers[index])
+                except (httpx.HTTPError, RoqHttpError) as error:
                     outcomes[index].problems.append(f"token for writer {index}: {error}")
                     return
-                run = _http_runner(clients[index], server, token)
+                run = session.runner(plan.writers[index])
                 write_messages(run, plan, index, MESSAGES_EACH, outcomes[index])
 
             writers.append(threading.Thread(target=write, name=f"writer-{index}"))
@@ -370,7 +346,9 @@ def test_concurrent_http_writers_and_readers(server: RoqServer) -> None:
         readers = []
         for offset, (user_id, filter_, newest) in enumerate(reader_specs):
             index = WRITERS + offset
-            run = _http_runner(clients[index], server, _token(clients[index], server, user_id))
+            session = _session(clients[index], server)
+            session.token(user_id)  # fetched here, before the readers start
+            run = session.runner(user_id)
             seen: list[dict[str, Any]] = []
             if newest:
                 reader = threading.Thread(
@@ -395,7 +373,7 @@ def test_concurrent_http_writers_and_readers(server: RoqServer) -> None:
         stuck = [thread.name for thread in [*writers, *readers] if thread.is_alive()]
         assert not stuck, f"still running after {DEADLINE_S} s: {stuck}"
 
-        admin = _http_runner(clients[0], server, _token(clients[0], server, None))
+        admin = _session(clients[0], server).runner(None)
         check_final_state(admin, plan, outcomes, MESSAGES_EACH, reader_views)
         assert all(outcome.pages > 0 for outcome in outcomes[WRITERS:]), "a reader never read"
 

@@ -34,11 +34,11 @@ from hypothesis import strategies as st
 from roqmock import documents
 from roqmock import strategies as roq_st
 from roqmock.api.engine import GraphQLEngine
-from roqmock.client import RoqClient, RoqHttpError
+from roqmock.client import HttpSession, RoqClient, RoqHttpError
 from roqmock.config import Settings
 from roqmock.domain.models import User
 from roqmock.domain.permissions import DEFAULT_USER_ROLE, Entity, Operation, Permission, Role, Scope
-from roqmock.seed import WorldSize
+from roqmock.seed import BOT_REFERENCE, WorldSize
 from roqmock.testing import Roq, RoqServer, WorldView, start_server
 
 ENGINE = GraphQLEngine()  # the schema is the costly part: every world of this module shares one
@@ -282,20 +282,12 @@ class ClientGraph:
 
     def __init__(self, roq: Roq) -> None:
         self.http = roq.http_client()
-        self.roq = roq
-        self.tokens: dict[str, str] = {}
+        self.session = HttpSession(
+            roq.base_url, environment_id=roq.environment_id, api_key=roq.api_key, http=self.http
+        )
 
     def token(self, user_id: str) -> str:
-        if user_id not in self.tokens:
-            credentials = {"environmentId": self.roq.environment_id, "apiKey": self.roq.api_key}
-            service = self.http.post("/v01/authorize/serviceAccount", json=credentials).json()["accessToken"]
-            response = self.http.post(
-                "/v01/authorize",
-                json={**credentials, "userId": user_id},
-                headers={"roq-platform-authorization": f"Bearer {service}"},
-            )
-            self.tokens[user_id] = response.json()["accessToken"]
-        return self.tokens[user_id]
+        return self.session.token(user_id)
 
     def query(self, user_id: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         response = self.http.post(
@@ -508,31 +500,20 @@ class OverHttp(Target):
         self.headers = {"roq-platform-server-authorization": server.server_header}
         if name is not None:
             self.headers["x-roqmock-session"] = name
-        self.tokens: dict[str | None, str] = {}
+        # Every request of this target names its session: an HTTP client of its own that sends the header.
+        named = httpx.Client(headers=self.headers, timeout=30)
+        self.session = HttpSession(
+            server.url, environment_id=server.environment_id, api_key=server.api_key, http=named
+        )
 
     def token(self, user_id: str | None) -> str:
-        if user_id not in self.tokens:
-            credentials = {"environmentId": self.server.environment_id, "apiKey": self.server.api_key}
-            response = self.http.post("/v01/authorize/serviceAccount", json=credentials, headers=self.headers)
-            service = response.json()["accessToken"]
-            if user_id is not None:
-                response = self.http.post(
-                    "/v01/authorize",
-                    json={**credentials, "userId": user_id},
-                    headers={**self.headers, "roq-platform-authorization": f"Bearer {service}"},
-                )
-                assert response.status_code == 200, response.text
-            self.tokens[user_id] = response.json()["accessToken"]
-        return self.tokens[user_id]
+        return self.session.token(user_id)
 
     def client(self, user_id: str | None) -> RoqClient:
-        def run(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-            headers = {**self.headers, "roq-platform-authorization": f"Bearer {self.token(user_id)}"}
-            response = self.http.post("/v01/server/graphql", json=body, headers=headers)
-            answer: dict[str, Any] = response.json()
-            return response.status_code, answer
+        return self.session.as_user(user_id) if user_id is not None else self.session.as_super_admin()
 
-        return RoqClient(run, user_id=user_id)
+    def close(self) -> None:
+        self.session.close()
 
     def control(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, f"/__roqmock/{path}", headers=self.headers, **kwargs)
@@ -672,12 +653,14 @@ def test_http_sessions_never_leak(server: RoqServer, plan: list[Step]) -> None:
         targets = [OverHttp(server, http, name) for name in names]
         try:
             baseline = targets[0].state()
-            people = [u["id"] for u in baseline["users"] if u["reference"] != "roq-bot"]
+            people = [u["id"] for u in baseline["users"] if u["reference"] != BOT_REFERENCE]
             models = [SessionModel.of(baseline) for _ in targets]
             for step in plan:
                 apply_step(targets[step[1]], models[step[1]], step, people)
             check_sessions(targets, models)
         finally:
+            for target in targets:
+                target.close()
             server.end_sessions()
             server.reset()
 
@@ -724,6 +707,8 @@ def test_http_session_faults_journal_and_reset_stay_in_their_session(server: Roq
             )
             assert response.status_code == 404, response.text
         finally:
+            for target in (root, one, two):
+                target.close()
             server.end_sessions()
             server.reset()
 

@@ -16,10 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+import graphql_documents
 import httpx
 from hypothesis import strategies as st
-
-from roqmock import documents
 
 
 class Body(bytes):
@@ -67,11 +66,7 @@ PARSED_METHODS = (
     "QUERY",
 )
 
-SDK_DOCUMENTS: tuple[str, ...] = tuple(
-    value
-    for name, value in sorted(vars(documents).items())
-    if name.isupper() and isinstance(value, str) and ("query " in value or "mutation " in value)
-)
+SDK_DOCUMENTS: tuple[str, ...] = tuple(graphql_documents.SDK_DOCUMENTS.values())
 VARIABLE_NAMES: tuple[str, ...] = tuple(
     sorted({name for doc in SDK_DOCUMENTS for name in re.findall(r"\$(\w+)", doc)})
 )

@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 
 from roqmock import documents
 from roqmock.domain.specs import role_id
-from roqmock.seed import TAGS
+from roqmock.seed import BOT_REFERENCE, TAGS
 
 # ---------------------------------------------------------------- what a world offers
 
@@ -134,7 +134,7 @@ class Pool:
             return list(state.get(name) or ())
 
         users = rows("users")
-        bot = next((u["id"] for u in users if u["reference"] == "roq-bot"), None)
+        bot = next((u["id"] for u in users if u["reference"] == BOT_REFERENCE), None)
         people = tuple(u["id"] for u in users if u["id"] != bot)
         members = rows("conversationUsers")
         conversations_of: dict[str, list[str]] = {user: [] for user in people}

@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere: the repository's
     sys.path.insert(0, str(ROOT))
 
 from roqmock import documents  # noqa: E402
-from roqmock.seed import WorldSize  # noqa: E402
+from roqmock.seed import BOT_REFERENCE, WorldSize  # noqa: E402
 from roqmock.testing import RoqServer, start_server  # noqa: E402
 
 SIZE = WorldSize(users=8, conversations=6, messages=60, files=3, tenants=2)
@@ -90,7 +90,7 @@ class Worker:
         self.http = httpx.Client(base_url=server.url, timeout=30)
         self.body_bytes = body_bytes
         self.tokens: dict[tuple[str | None, str | None], str] = {}
-        self.people = [u["id"] for u in state["users"] if u["reference"] != "roq-bot"]
+        self.people = [u["id"] for u in state["users"] if u["reference"] != BOT_REFERENCE]
         members: dict[str, list[str]] = {c["id"]: [] for c in state["conversations"]}
         for row in state["conversationUsers"]:
             members[row["conversationId"]].append(row["userId"])

@@ -42,7 +42,7 @@ from roqmock.config import Settings
 from roqmock.domain.clock import Clock
 from roqmock.domain.permissions import Role, parse_permission
 from roqmock.mock import Baseline, Outcome, RoqMock
-from roqmock.seed import WorldSize
+from roqmock.seed import BOT_REFERENCE, WorldSize
 
 # The reference and the compiled engine, shared by every world (an engine holds no world).
 REFERENCE = GraphQLEngine(compiled=False)
@@ -151,7 +151,7 @@ def _twins() -> list[Twin]:
         baseline=Baseline(seed=11, size=WorldSize(users=6, conversations=5, messages=40, files=3)),
     )
     people = sorted(
-        (user for user in seeded.dump_state()["users"] if user["reference"] != "roq-bot"),
+        (user for user in seeded.dump_state()["users"] if user["reference"] != BOT_REFERENCE),
         key=lambda user: user["reference"],
     )
     for person, role in zip(people[1:3], ("auditor", "support"), strict=True):

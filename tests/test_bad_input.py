@@ -40,7 +40,6 @@ from fuzz_checks import graph_path, graphql_envelope_problems, nest_error_proble
 
 from roqmock.api.cost import DEFAULT_MAX_COST
 from roqmock.api.engine import MAX_TOKENS
-from roqmock.seed import BOT_REFERENCE
 from roqmock.testing import RoqServer, start_server
 
 SECRET = "roqmock-bad-input-catalogue-secret-" + "x" * 40  # >= 64 bytes: no PyJWT key-length warnings
@@ -126,35 +125,17 @@ def _launch() -> RoqServer:
 
 
 def _credentials(ctx: Ctx) -> None:
-    token = ctx.http.post(
-        f"{ctx.url}/v01/authorize/serviceAccount",
-        json={"environmentId": ctx.environment_id, "apiKey": ctx.api_key},
-        timeout=TIMEOUT,
-    ).json()["accessToken"]
-    ctx.service_token = token
-    ctx.service_user_id = jwt.decode(token, options={"verify_signature": False})["roqUserId"]
-    users = _graphql(ctx, "{ users(order: {sort: email, order: ASC}) { data { id reference } } }")
-    ctx.user_id = next(u["id"] for u in users["users"]["data"] if u["reference"] != BOT_REFERENCE)
-    ctx.user_token = ctx.http.post(
-        f"{ctx.url}/v01/authorize",
-        json={"environmentId": ctx.environment_id, "apiKey": ctx.api_key, "userId": ctx.user_id},
-        headers={"roq-platform-authorization": f"Bearer {token}"},
-        timeout=TIMEOUT,
-    ).json()["accessToken"]
+    session = ctx.server.session
+    ctx.service_token = session.token(None)
+    ctx.service_user_id = jwt.decode(ctx.service_token, options={"verify_signature": False})["roqUserId"]
+    ctx.user_id = min(ctx.server.world.users, key=lambda user: user.email).id
+    ctx.user_token = session.token(ctx.user_id)
 
 
 def _graphql(ctx: Ctx, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    response = ctx.http.post(
-        f"{ctx.url}{SERVER_GRAPH}",
-        json={"query": query, "variables": dict(variables or {})},
-        headers={
-            "roq-platform-authorization": f"Bearer {ctx.service_token}",
-            "roq-platform-server-authorization": ctx.server_header,
-        },
-        timeout=TIMEOUT,
-    )
-    assert response.status_code == 200, response.text
-    data: dict[str, Any] = response.json()["data"]
+    answer = ctx.server.as_super_admin().execute(query, variables)
+    assert "errors" not in answer, answer
+    data: dict[str, Any] = answer["data"]
     return data
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import RunningServer
 
 from roqmock.cli import banner, build_parser, main, make_mock
 from roqmock.client import HttpSession
@@ -57,12 +58,11 @@ def test_limits_must_be_positive(flag: str, capsys: pytest.CaptureFixture[str]) 
     assert f"{flag} must be at least 1" in capsys.readouterr().err
 
 
-def test_cors_is_off_by_default_and_only_for_named_origins() -> None:
-    plain = start_server(seed=1)
+def test_cors_is_off_by_default_and_only_for_named_origins(empty_server: RunningServer) -> None:
     named = start_server(seed=1, extra_args=["--cors-origin", "https://app.example"])
     try:
         preflight = {"origin": "https://app.example", "access-control-request-method": "POST"}
-        off = httpx.options(plain.graphql_url, headers=preflight)
+        off = httpx.options(f"{empty_server.url}/v01/server/graphql", headers=preflight)
         assert off.status_code == 405 and "access-control-allow-origin" not in off.headers
         on = httpx.options(named.graphql_url, headers=preflight)
         assert on.status_code == 204
@@ -73,24 +73,19 @@ def test_cors_is_off_by_default_and_only_for_named_origins() -> None:
         health = httpx.get(f"{named.url}/__roqmock/health", headers={"origin": "https://app.example"})
         assert health.headers["access-control-allow-origin"] == "https://app.example"
     finally:
-        plain.stop()
         named.stop()
 
 
-def test_the_control_api_wants_the_server_header() -> None:
-    server = start_server(seed=1)
-    try:
-        for method, path in (
-            ("GET", "state"),
-            ("POST", "reset"),
-            ("GET", "requests"),
-            ("DELETE", "sessions"),
-        ):
-            answer = httpx.request(method, f"{server.url}/__roqmock/{path}")
-            assert answer.status_code == 401, (method, path, answer.text)
-            assert answer.json()["errorCode"] == "MISSING_AUTH"
-    finally:
-        server.stop()
+def test_the_control_api_wants_the_server_header(empty_server: RunningServer) -> None:
+    for method, path in (
+        ("GET", "state"),
+        ("POST", "reset"),
+        ("GET", "requests"),
+        ("DELETE", "sessions"),
+    ):
+        answer = httpx.request(method, f"{empty_server.url}/__roqmock/{path}")
+        assert answer.status_code == 401, (method, path, answer.text)
+        assert answer.json()["errorCode"] == "MISSING_AUTH"
 
 
 @pytest.mark.parametrize("secret", ["", "short", "x" * 31, "é" * 15])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from roqmock.testing import start_server
+from conftest import RunningServer
+
 from roqmock.wire import CoalescingTransport
 
 
@@ -59,28 +60,20 @@ def test_closing_sends_what_is_pending_first_and_other_calls_pass_through() -> N
     assert inner.writes == [b"bye"] and inner.closed
 
 
-def test_the_server_answers_keep_alive_requests_whole() -> None:
+def test_the_server_answers_keep_alive_requests_whole(empty_server: RunningServer) -> None:
     """Several requests on one connection, sent at once: every answer arrives complete and in order."""
-    server = start_server(seed=1)
-    try:
-        host, port = server.url.removeprefix("http://").split(":")
-        request = f"GET /__roqmock/health HTTP/1.1\r\nhost: {host}\r\n\r\n".encode()
-        with socket.create_connection((host, int(port)), timeout=10) as connection:
-            connection.sendall(request * 3)
-            received = b""
-            while received.count(b"HTTP/1.1 200") < 3 or not received.endswith(b"}"):
-                chunk = connection.recv(65536)
-                assert chunk, received
-                received += chunk
-        answers = received.split(b"HTTP/1.1 200")[1:]
-        assert len(answers) == 3
-        for answer in answers:
-            head, _, body = answer.partition(b"\r\n\r\n")
-            length = int(
-                next(
-                    line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
-                ).split(b":")[1]
-            )
-            assert len(body) == length, answer
-    finally:
-        server.stop()
+    host, port = empty_server.url.removeprefix("http://").split(":")
+    request = f"GET /__roqmock/health HTTP/1.1\r\nhost: {host}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request * 3)
+        received = b""
+        while received.count(b"HTTP/1.1 200") < 3 or not received.endswith(b"}"):
+            chunk = connection.recv(65536)
+            assert chunk, received
+            received += chunk
+    answers = received.split(b"HTTP/1.1 200")[1:]
+    assert len(answers) == 3
+    for answer in answers:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        lengths = [line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")]
+        assert len(body) == int(lengths[0].split(b":")[1]), answer

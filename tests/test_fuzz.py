@@ -177,8 +177,13 @@ def server() -> Iterator[RoqServer]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_world(server: RoqServer) -> Iterator[None]:
-    """Every test starts on the baseline world and ends with a healthy server; sessions never pile up."""
+def _fresh_world(request: pytest.FixtureRequest, server: RoqServer) -> Iterator[None]:
+    """Every test starts on the baseline world and ends with a healthy server; sessions never pile up.
+
+    A test of the in-process target does not touch the server: _fresh_target looks after its world."""
+    if "target" in request.fixturenames and request.getfixturevalue("target").name == "in-process":
+        yield
+        return
     server.reset()
     server.end_sessions()
     yield

@@ -34,6 +34,7 @@ from graphql import (
     validate,
 )
 
+from roqmock.api.compat import repair_enum_parse_value
 from roqmock.api.cost import DEFAULT_MAX_COST, document_cost
 from roqmock.api.errors import format_graphql_error, request_error
 from roqmock.api.plan import DocumentPlans, integral_floats
@@ -47,6 +48,7 @@ MAX_TOKENS = 10_000  # graphql-core stops parsing past this: the SDK's documents
 
 def build_schema() -> GraphQLSchema:
     schema = make_executable_schema(load_sdl(), *BINDABLES)
+    repair_enum_parse_value(schema)
     _bind_snake_case_attributes(schema)
     return schema
 

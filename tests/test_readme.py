@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from roqmock.cli import build_parser
@@ -29,3 +32,22 @@ def test_readme_quotes_the_real_defaults() -> None:
     args = build_parser().parse_args(["serve"])
     assert f"`{args.host}`, `{args.port}`" in README
     assert f"| {args.users}, {args.conversations}, {args.messages} |" in README
+
+
+def test_not_sdk_deselects_the_sdk_tests_on_a_machine_without_node(tmp_path: Path) -> None:
+    """``-m "not sdk"`` runs the rest of the suite where Node is missing: no collection error."""
+    fake_node = tmp_path / "node"
+    fake_node.write_text("#!/bin/sh\necho 'node: not found' >&2\nexit 127\n", encoding="utf-8")
+    fake_node.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    collect = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist"]
+    targets = ["tests/contract", "tests/test_sdk_documents.py", "tests/test_compat.py"]
+    run = subprocess.run(
+        [*collect, "-m", "not sdk", *targets], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    collected = [line for line in run.stdout.splitlines() if "::" in line]
+    assert collected and all(line.startswith("tests/test_compat.py::") for line in collected), run.stdout
+    # Without the marker the SDK's tests are there, and fail when run: they never skip.
+    run = subprocess.run([*collect, *targets], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "tests/contract/test_sdk_contract.py::test_scenario[unavailable]" in run.stdout

@@ -26,6 +26,9 @@ from sdk_types import SdkNotInstalledError, SdkTypes, TypeRef, load_sdk_types, p
 
 from roqmock.sdl import load_sdl
 
+# ROQ's SDK as npm installed it: deselected with the other SDK tests by -m "not sdk".
+pytestmark = pytest.mark.sdk
+
 SCHEMA: GraphQLSchema = build_schema(load_sdl())
 
 ROOT_FIELDS = {

@@ -8,6 +8,9 @@ from sdk_types import SdkNotInstalledError, load_sdk_documents
 
 from roqmock.sdl import load_sdl
 
+# ROQ's SDK as npm installed it: deselected with the other SDK tests by -m "not sdk".
+pytestmark = pytest.mark.sdk
+
 SCHEMA: GraphQLSchema = build_schema(load_sdl())
 
 # The documents @roq/nodejs sends for the root fields roqmock serves.

@@ -29,7 +29,9 @@ def mock(request: pytest.FixtureRequest) -> RoqMock:
 
 
 def titles(mock: RoqMock, order: str) -> list[str]:
-    answer = mock.execute("{ conversations(order: {order: %s, sort: title}) { data { title } } }" % order)
+    answer = mock.execute(
+        f"{{ conversations(order: {{order: {order}, sort: title}}) {{ data {{ title }} }} }}"
+    )
     return [conversation["title"] for conversation in answer["data"]["conversations"]["data"]]
 
 
@@ -47,7 +49,8 @@ def test_enum_variables_coerced_by_graphql_core_answer(mock: RoqMock) -> None:
 
 def test_a_bad_enum_value_is_graphql_cores_error_not_pythons(mock: RoqMock) -> None:
     status, answer = mock.run(
-        {"query": INTROSPECTION_BESIDE_ENUM, "variables": {"o": {"order": "ASCENDING", "sort": "title"}}}, None
+        {"query": INTROSPECTION_BESIDE_ENUM, "variables": {"o": {"order": "ASCENDING", "sort": "title"}}},
+        None,
     )
     assert status == 400
     [error] = answer["errors"]
@@ -64,9 +67,8 @@ def enum_types() -> list[GraphQLEnumType]:
 
 
 # graphql-core 3.2.14 and 3.3 pass ``hide_suggestions``; earlier 3.2 releases pass the value alone.
-HIDE_SUGGESTIONS = (
-    [False, True] if "hide_suggestions" in inspect.signature(GraphQLEnumType.parse_value).parameters else [False]
-)
+TAKES_HIDE_SUGGESTIONS = "hide_suggestions" in inspect.signature(GraphQLEnumType.parse_value).parameters
+HIDE_SUGGESTIONS = [False, True] if TAKES_HIDE_SUGGESTIONS else [False]
 
 
 @pytest.mark.parametrize("hide_suggestions", HIDE_SUGGESTIONS)

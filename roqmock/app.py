@@ -84,6 +84,7 @@ class Endpoint:
         headers = [
             (b"content-type", reply.content_type.encode("latin-1")),
             (b"content-length", str(len(content)).encode("latin-1")),
+            *((name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers),
             *extra,
         ]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})

@@ -11,10 +11,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
-
-from ariadne.explorer import ExplorerGraphiQL
 
 from roqmock.api.errors import INTERNAL_MESSAGE, logger, roq_error_body
 from roqmock.auth import parse_expires_in
@@ -116,6 +113,7 @@ class Reply:
     body: Any
     content_type: str = JSON
     delay_s: float = 0.0  # injected latency: the transport waits this long before answering
+    headers: tuple[tuple[str, str], ...] = ()  # beyond content-type, e.g. cache-control on static assets
 
     def content(self) -> bytes:
         if self.content_type == JSON:
@@ -195,34 +193,10 @@ def client_graphql(mock: RoqMock, request: Request) -> Reply:
     return Reply(outcome.status, outcome.answer, delay_s=outcome.delay_s)
 
 
-_EXPLORER_QUERY = """# roqmock: ROQ's chat API, in memory.
-# Set two headers (Headers tab below), then run the query:
-#   roq-platform-authorization: Bearer <token from POST /v01/authorize>
-#   roq-platform-server-authorization: Basic base64(environmentId:apiKey)
-
-query conversations {
-  conversations(limit: 10) {
-    totalCount
-    data { id title isGroup archived tags { data { tag } } }
-  }
-}
-"""
-
-# GraphiQL reads its headers from the URL fragment (#headers=...), which never reaches the server.
-_HEADERS_FROM_FRAGMENT = (
-    "defaultEditorToolsVisibility: true,\n"
-    "          initialHeaders: new URLSearchParams(window.location.hash.slice(1)).get('headers') || '',"
-)
-
-
-@cache
-def explorer_html() -> str:
-    html = ExplorerGraphiQL(title="roqmock explorer", default_query=_EXPLORER_QUERY).html(None)
-    return html.replace("defaultEditorToolsVisibility: true,", _HEADERS_FROM_FRAGMENT)
-
-
 def explorer(mock: RoqMock, request: Request) -> Reply:
-    return Reply(200, explorer_html(), HTML)
+    from roqmock.explorer.page import explorer_page  # roqmock.explorer imports this module
+
+    return explorer_page()
 
 
 # ---------------------------------------------------------------- routing

@@ -18,7 +18,7 @@ def _answer(mock: RoqMock, request: httpx.Request, body: bytes) -> tuple[httpx.R
     )
     reply = answer(mock, parts)
     response = httpx.Response(
-        reply.status, content=reply.content(), headers={"content-type": reply.content_type}
+        reply.status, content=reply.content(), headers=[("content-type", reply.content_type), *reply.headers]
     )
     return response, reply.delay_s
 

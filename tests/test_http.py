@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
 import pytest
 from conftest import RunningServer
+
+from roqmock.explorer import page as explorer_page
+from roqmock.mock import RoqMock
+from roqmock.transport import RoqTransport
 
 CREATE_USER = """
 mutation createUser($user: UserCreateDto!) { createUser(user: $user) { id email tenantId } }
@@ -271,12 +278,53 @@ def test_depth_limit_counts_no_data_levels(empty_server: RunningServer) -> None:
     assert "depth 5" in response.json()["errors"][0]["message"]
 
 
-def test_explorer_is_served_to_browsers(empty_server: RunningServer) -> None:
+def test_explorer_is_served_to_browsers_with_every_asset_from_roqmock(empty_server: RunningServer) -> None:
     response = httpx.get(f"{empty_server.url}/v01/server/graphql")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "graphiql" in response.text.lower()
-    assert "initialHeaders" in response.text
+    assert response.headers["cache-control"] == "no-cache"
+    # Nothing from a CDN: every script and stylesheet is one of roqmock's own, stamped with its build.
+    assert "://" not in response.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert {urlsplit(asset).path for asset in assets} == {
+        "/__roqmock/explorer/explorer.js",
+        "/__roqmock/explorer/explorer.css",
+    }
+    for asset in assets:
+        served = httpx.get(f"{empty_server.url}{asset}")
+        assert served.status_code == 200, served.text
+        kind = "text/css" if asset.partition("?")[0].endswith(".css") else "text/javascript"
+        assert served.headers["content-type"] == f"{kind}; charset=utf-8"
+        assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    script = httpx.get(f"{empty_server.url}{assets[-1]}").text
+    assert "initialHeaders" in script and "graphiql" in script.lower()
+    # An unstamped (or stale) URL may change under the same name: browsers revalidate it.
+    for worker in ("editor.worker.js", "json.worker.js", "graphql.worker.js"):
+        served = httpx.get(f"{empty_server.url}/__roqmock/explorer/{worker}?v=old")
+        assert served.status_code == 200 and served.headers["cache-control"] == "no-cache"
+    assert httpx.get(f"{empty_server.url}/__roqmock/explorer/nope.js").status_code == 404
+
+
+def test_explorer_without_its_bundle_says_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(explorer_page, "_static", lambda: tmp_path)  # an install built without npm
+    for cached in (explorer_page.asset, explorer_page.stamp, explorer_page.page_html):
+        cached.cache_clear()
+    try:
+        with httpx.Client(transport=RoqTransport(RoqMock()), base_url="http://roq.test") as client:
+            page = client.get("/v01/server/graphql")
+            asset = client.get("/__roqmock/explorer/explorer.js")
+            health = client.get("/__roqmock/health")
+    finally:
+        for cached in (explorer_page.asset, explorer_page.stamp, explorer_page.page_html):
+            cached.cache_clear()
+    assert page.status_code == 503
+    assert page.headers["content-type"] == "text/plain; charset=utf-8"
+    assert page.text.count("\n") == 1
+    assert "npm ci --prefix explorer && npm run --prefix explorer build" in page.text
+    assert asset.status_code == 404 and asset.json()["errorCode"] == "EXPLORER_NOT_BUILT"
+    assert health.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The wheel ships the SDL, py.typed and the pytest plugin, and loads the schema from inside itself."""
+"""The wheel ships the SDL, py.typed, the pytest plugin and the explorer's bundle, and loads them itself."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from roqmock.explorer import page as explorer_page
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +35,28 @@ def test_wheel_contents(wheel: Path) -> None:
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[pytest11]" in text and "roqmock = pytest_plugin.plugin" in text
     assert "roqmock = roqmock.cli:main" in text
+
+
+def test_wheel_ships_the_explorers_bundle_and_not_its_build_tree(wheel: Path) -> None:
+    """The bundle is built output (git ignores it): the build hook makes it with npm, the wheel ships it."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    static = {name.removeprefix("roqmock/explorer/static/") for name in names if "/explorer/static/" in name}
+    assert static == set(explorer_page.ASSETS)
+    assert not any("node_modules" in name or name.startswith("explorer/") for name in names)
+
+
+def test_installed_wheel_serves_the_explorer_from_itself(wheel: Path, tmp_path: Path) -> None:
+    zipfile.ZipFile(wheel).extractall(tmp_path)
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from roqmock.explorer import page;"
+        "reply = page.explorer_page(); assert reply.status == 200, reply.body;"
+        "print(page._static())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert Path(result.stdout.strip()) == tmp_path / "roqmock" / "explorer" / "static"
 
 
 def test_installed_wheel_loads_its_own_schema(wheel: Path, tmp_path: Path) -> None:

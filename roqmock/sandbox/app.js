@@ -480,7 +480,7 @@ async function updateGraphiqlLink() {
   const headers = { [TOKEN_HEADER]: `Bearer ${token}`, [SERVER_HEADER]: state.serverHeader };
   link.href = `${state.config.graphqlUrl}#headers=${encodeURIComponent(JSON.stringify(headers, null, 2))}`;
   link.removeAttribute('aria-disabled');
-  link.title = `GraphiQL with ${fullName(state.me)}'s token and the server header (GraphiQL's scripts come from esm.sh)`;
+  link.title = `GraphiQL with ${fullName(state.me)}'s token and the server header`;
 }
 
 // ------------------------------------------------------------------ conversations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from roqmock.domain.models import Conversation, User
 from roqmock.testing import RoqServer, WorldView, start_server
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwright
+    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwright, Route
 
 CHROMIUM = os.environ.get("ROQMOCK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -508,8 +509,64 @@ def test_the_graphiql_link_carries_the_users_token_and_the_server_header(
         headers=headers,
     ).json()
     assert answer["data"]["conversations"]["totalCount"] == len(world.conversations_of(user))
-    explorer = httpx.get(f"{server.url}/v01/server/graphql")
-    assert explorer.status_code == 200 and "initialHeaders" in explorer.text
+
+
+def test_the_explorer_runs_a_query_offline_with_the_links_headers(
+    page: Page, server: RoqServer, world: WorldView
+) -> None:
+    """GraphiQL, React and Monaco's workers come from roqmock: with every other host cut off it still runs."""
+    elsewhere: list[str] = []
+
+    def loopback_only(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context = page.context
+    context.route("**/*", loopback_only)
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    user = world.users[1]
+    act_as(page, user)
+    with context.expect_page() as opened:
+        page.get_by_test_id("graphiql-link").click()
+    explorer = opened.value
+    errors: list[str] = []
+    explorer.on("pageerror", lambda error: errors.append(str(error)))
+    explorer.wait_for_load_state()
+    query_editor = explorer.get_by_role("region", name="Operation Editor").get_by_role("code")
+    expect(query_editor).to_contain_text("query conversations")  # roqmock's default query
+    headers_editor = explorer.get_by_role("region", name="Headers").get_by_role("code")
+    expect(headers_editor).to_contain_text("roq-platform-server-authorization")  # from #headers=
+
+    query_editor.click()
+    explorer.keyboard.press("ControlOrMeta+A")
+    explorer.keyboard.insert_text("query mine { mine: conversations { totalCount } }")
+    expect(query_editor).to_contain_text("query mine")
+    with explorer.expect_response(
+        lambda response: (
+            response.request.method == "POST" and "query mine" in (response.request.post_data or "")
+        )
+    ) as answered:
+        explorer.get_by_role("button", name=re.compile("Execute query")).click()
+    request = answered.value.request
+    assert request.headers["roq-platform-server-authorization"] == server.server_header
+    claims = jwt.decode(
+        request.headers["roq-platform-authorization"].removeprefix("Bearer "),
+        options={"verify_signature": False},
+    )
+    assert claims["roqUserId"] == user.id
+    count = len(world.conversations_of(user))
+    assert answered.value.json() == {"data": {"mine": {"totalCount": count}}}
+    result = explorer.get_by_role("region", name="Result Window").get_by_role("code")
+    expect(result).to_contain_text(re.compile(rf'"totalCount":\s*{count}'))
+
+    assert elsewhere == []
+    assert requested and all(urlsplit(url).hostname == "127.0.0.1" for url in requested), requested
+    assert any(url.endswith(".worker.js") or ".worker.js?" in url for url in requested)  # Monaco's workers
+    assert errors == []
 
 
 def test_reset_world_and_clear_journal(page: Page, server: RoqServer, world: WorldView) -> None:

@@ -12,6 +12,8 @@ roqmock's rules:
   nothing. Conversations go by the Conversation read scope, messages by the Message read scope.
 * A page is the super admin's full answer to the same query, cut to what the user may read, then
   windowed by ``offset``/``limit``; ``totalCount`` counts what the user may read.
+* A record in a nested field (every one the schema has) shows only where the root field for its type shows
+  it to the same caller; the oracle there is the root fields themselves.
 
 Sessions: writes made in one session (in process, ``roq.session(name)``; over HTTP, the
 ``x-roqmock-session`` header) show in that session only, never in another or in the root.

@@ -357,13 +357,12 @@ class ChatService:
         """A file's links to messages: those ``messages`` would show ``actor``, and only those counted."""
         rules = self.rules
         rules.note_read(actor, Entity.MESSAGE)
-        readable = rules.readable_conversation_ids(actor, Entity.MESSAGE)
         associations = [
             FileAssociation(
                 message.id, file.id, "message", message.id, message.created_at, message.updated_at
             )
             for message in self.world.messages_by_file.get(file.id, ())
-            if readable is None or message.conversation_id in readable
+            if rules.can_read_conversation(actor, message.conversation_id, Entity.MESSAGE)
         ]
         return Page(associations, len(associations))
 

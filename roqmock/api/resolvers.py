@@ -222,7 +222,8 @@ message_type = ObjectType("MessageModel")
 
 @message_type.field("file")
 def _message_file(message: Message, info: GraphQLResolveInfo) -> File | None:
-    return _ctx(info).service.message_file(message)
+    ctx = _ctx(info)
+    return ctx.service.message_file(ctx.actor, message)
 
 
 user_type = ObjectType("UserModel")
@@ -267,13 +268,14 @@ def _file_category(file: File, info: GraphQLResolveInfo) -> Any:
 
 @file_type.field("createdByUser")
 def _file_creator(file: File, info: GraphQLResolveInfo) -> User | None:
-    return _ctx(info).service.file_creator(file)
+    ctx = _ctx(info)
+    return ctx.service.file_creator(ctx.actor, file)
 
 
 @file_type.field("fileAssociations")
 def _file_associations(file: File, info: GraphQLResolveInfo) -> Page[Any]:
-    associations = _ctx(info).service.file_associations(file)
-    return Page(associations, len(associations))
+    ctx = _ctx(info)
+    return ctx.service.file_associations(ctx.actor, file)
 
 
 BINDABLES: list[SchemaBindable] = [

@@ -13,6 +13,8 @@
 * Users: read with the caller's User read scope (``own``: itself; ``tenant``: its tenant; ``all``).
   Files: read ``own`` means files the caller created, public files, and files attached to messages it
   may read. Creating users and (un)assigning roles is for the super admin.
+* A record read through a nested field (a file's creator, a message's file, a file's associations) goes
+  through the same rule as its root field, and shows as ``null`` or not at all where that field hides it.
 """
 
 from __future__ import annotations
@@ -203,8 +205,20 @@ class Rules:
         return own
 
     def can_read_conversation(self, actor: Actor, conversation_id: str, entity: Entity) -> bool:
-        readable = self.readable_conversation_ids(actor, entity)
-        return readable is None or conversation_id in readable
+        """One conversation of :meth:`readable_conversation_ids`, read off its members alone."""
+        scope = self.scope(actor, entity, Operation.READ)
+        if scope is Scope.ALL or scope is None:
+            return scope is Scope.ALL
+        members = self.world.members_by_conversation.get(conversation_id, {})
+        if actor.user_id in members:
+            return True
+        if scope is Scope.OWN or actor.tenant_id is None:
+            return False
+        users = self.world.users
+        return any(
+            (user := users.get(user_id)) is not None and user.tenant_id == actor.tenant_id
+            for user_id in members
+        )
 
     def check_manage_conversation(
         self, actor: Actor, conversation: Conversation, operation: Operation
@@ -272,9 +286,8 @@ class Rules:
             creator = self.world.users.get(file.created_by_user_id)
             if creator is not None and actor.tenant_id is not None and creator.tenant_id == actor.tenant_id:
                 return True
-        readable = self.readable_conversation_ids(actor, Entity.MESSAGE)
         return any(
-            readable is None or message.conversation_id in readable
+            self.can_read_conversation(actor, message.conversation_id, Entity.MESSAGE)
             for message in self.world.messages_by_file.get(file.id, ())
         )
 

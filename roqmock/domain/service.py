@@ -233,8 +233,14 @@ class ChatService:
         file = self._file(actor, file_id, check_read=False)
         return file.url or f"https://files.roqmock.invalid/{file.id}/{file.name}"
 
-    def message_file(self, message: Message) -> File | None:
-        return self.world.files.get(message.file_id) if message.file_id is not None else None
+    def message_file(self, actor: Actor, message: Message) -> File | None:
+        """A message's file, when ``file(id)`` would show it to ``actor``; else ``None``."""
+        if message.file_id is None:
+            return None
+        rules = self.rules
+        rules.note_read(actor, Entity.FILE)
+        file = self.world.files.get(message.file_id)
+        return file if file is not None and rules.can_read_file(actor, file) else None
 
     # ------------------------------------------------------------ users
 
@@ -347,16 +353,25 @@ class ChatService:
     def file_category(self, file: File) -> FileCategory:
         return self.world.file_categories[file.file_category_id]
 
-    def file_associations(self, file: File) -> list[FileAssociation]:
-        return [
+    def file_associations(self, actor: Actor, file: File) -> Page[FileAssociation]:
+        """A file's links to messages: those ``messages`` would show ``actor``, and only those counted."""
+        rules = self.rules
+        rules.note_read(actor, Entity.MESSAGE)
+        associations = [
             FileAssociation(
                 message.id, file.id, "message", message.id, message.created_at, message.updated_at
             )
             for message in self.world.messages_by_file.get(file.id, ())
+            if rules.can_read_conversation(actor, message.conversation_id, Entity.MESSAGE)
         ]
+        return Page(associations, len(associations))
 
-    def file_creator(self, file: File) -> User | None:
-        return self.world.users.get(file.created_by_user_id)
+    def file_creator(self, actor: Actor, file: File) -> User | None:
+        """A file's creator, when ``user(id)`` would show it to ``actor``; else ``None``."""
+        rules = self.rules
+        rules.note_read(actor, Entity.USER)
+        user = self.world.users.get(file.created_by_user_id)
+        return user if user is not None and rules.can_read_user(actor, user) else None
 
     # ------------------------------------------------------------ lookups and checks
 

@@ -10,8 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 
 import roqmock.testing as roqmock_testing
+
+# Hypothesis's deadline times each example: on a shared 2-core machine running the suite in parallel a
+# slow example is load, not a bug. Speed lives in benchmarks/, never in a timed test.
+settings.register_profile("roqmock-suite", deadline=None)
+settings.load_profile("roqmock-suite")
 
 TESTS = Path(__file__).resolve().parent
 ENVIRONMENT_ID = "0b6f6a52-3c1e-4f1a-8d8e-2f5b7c9d1e42"

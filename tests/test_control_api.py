@@ -607,6 +607,42 @@ def test_an_error_fault_without_a_code_is_named_after_its_status(
     assert (caught.value.status_code, caught.value.error_code) == (429, "TOO_MANY_REQUESTS")
 
 
+def test_a_fault_of_every_accepted_status_answers_it_and_is_journaled(
+    server: RoqServer, control: httpx.Client
+) -> None:
+    """Every status the control API accepts (400-599, registered or not: 499, 509, 522...) is honoured."""
+    url = f"{server.url}/v01/server/graphql"
+    headers = {
+        SERVER_HEADER: server.server_header,
+        "roq-platform-authorization": f"Bearer {server.session.token(None)}",
+    }
+    with httpx.Client(headers=headers, timeout=30) as graph:
+        for status in range(400, 600):
+            assert (
+                control.post(
+                    "faults", json={"operation": "users", "error": {"statusCode": status}}
+                ).status_code
+                == 201
+            )
+            response = graph.post(url, json={"query": "{ users { totalCount } }"})
+            # Injected as an error raised while executing: HTTP 200, but 401 and 413 as ROQ answers them.
+            assert response.status_code == (status if status in (401, 413) else 200), (status, response.text)
+            body = response.json()
+            assert body["data"] is None, body
+            answered = body["errors"][0]["extensions"]["response"]
+            assert set(answered) == ENVELOPE_KEYS and answered["statusCode"] == status, answered
+            assert answered["error"] and answered["errorCode"] == answered["error"].upper().replace(" ", "_")
+            (call,) = control.get("requests").json()["calls"][-1:]
+            assert (call["operation"], call["status"], call["errorCode"], call["ok"]) == (
+                "users",
+                response.status_code,
+                answered["errorCode"],
+                False,
+            ), (status, call)
+            control.delete("faults").raise_for_status()
+    assert control.get("requests").json()["count"] == 200
+
+
 def test_a_fault_with_count_one_fires_once(server: RoqServer, control: httpx.Client) -> None:
     fault = control.post(
         "faults", json={"operation": "conversations", "error": {"statusCode": 500}, "count": 1}

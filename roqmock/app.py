@@ -18,7 +18,7 @@ from starlette.routing import Route, Router
 from roqmock.api.errors import INTERNAL_MESSAGE, logger
 from roqmock.config import Settings
 from roqmock.domain.errors import RoqError
-from roqmock.endpoints import Reply, Request, body_too_large, error_reply
+from roqmock.endpoints import Reply, Request, body_too_large, error_reply, refusal
 from roqmock.mock import RoqMock
 from roqmock.routes import answer
 
@@ -51,16 +51,18 @@ class Endpoint:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        if size > limit:
-            # Answered without reading (or holding) the rest of a body that is too big.
-            await self._send(send, error_reply(scope["path"], body_too_large(limit)), ())
-            return
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
+        if size > limit:
+            # Answered without reading (or holding) the rest of a body that is too big.
+            request = Request(scope["method"], scope["path"], headers, b"", query)
+            refused = refusal(self.mock, request, body_too_large(limit))
+            await self._send(send, refused, cors_headers(self.mock.settings, request), head=False)
+            return
         request = Request(scope["method"], scope["path"], headers, b"".join(chunks), query)
         cors = cors_headers(self.mock.settings, request)
         if cors and request.method == "OPTIONS":
-            await self._send(send, Reply(204, "", content_type="text/plain"), cors)
+            await self._send(send, Reply(204, "", content_type="text/plain"), cors, head=False)
             return
         reply = answer(self.mock, request)
         if reply.delay_s:
@@ -72,23 +74,29 @@ class Endpoint:
             logger.exception("unexpected error rendering the answer to %s %s", request.method, request.path)
             reply = error_reply(request.path, RoqError(INTERNAL_MESSAGE))
             content = reply.content()
-        await self._send(send, reply, cors, content)
+        await self._send(send, reply, cors, head=request.method == "HEAD", content=content)
 
     @staticmethod
     async def _send(
-        send: Send, reply: Reply, extra: Sequence[tuple[bytes, bytes]], content: bytes | None = None
+        send: Send,
+        reply: Reply,
+        extra: Sequence[tuple[bytes, bytes]],
+        *,
+        head: bool,
+        content: bytes | None = None,
     ) -> None:
         # An answer is rendered once: a page of conversations is tens of KB of JSON.
         if content is None:
             content = reply.content() if reply.status != 204 else b""
         headers = [
             (b"content-type", reply.content_type.encode("latin-1")),
+            # A HEAD's answer says the length of the GET's body, and has none (RFC 9110, 9.3.2).
             (b"content-length", str(len(content)).encode("latin-1")),
             *((name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers),
             *extra,
         ]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
+        await send({"type": "http.response.body", "body": b"" if head else content})
 
 
 def cors_headers(settings: Settings, request: Request) -> list[tuple[bytes, bytes]]:

@@ -96,29 +96,50 @@ def _bad_expires_in(value: Any) -> BadRequest:
     )
 
 
+def service_account_id(environment_id: str) -> str:
+    """The service account's user id in an environment: derived from it, so no claim beyond ROQ's."""
+    return str(uuid.uuid5(_SERVICE_NAMESPACE, environment_id))
+
+
 class TokenAuthority:
+    """Issues and verifies tokens for the server's api key.
+
+    The api key is the credential; the environment id a credential carries names the world it acts in
+    (the server's own, or a session of that name: see ``RoqMock.accepts``), and so is only checked there.
+    """
+
     def __init__(self, *, environment_id: str, api_key: str, secret: str, default_ttl: int = 3600) -> None:
         self.environment_id = environment_id
         self.api_key = api_key
         self._secret = secret
         self.default_ttl = default_ttl
-        self.service_account_id = str(uuid.uuid5(_SERVICE_NAMESPACE, environment_id))
+        self.service_account_id = service_account_id(environment_id)
         # Checking an HS256 signature costs more than the rest of a small request: remember good tokens.
         self._verified: dict[str, Claims] = {}
         self._verified_lock = threading.Lock()
-        self._good_server_headers: set[str] = set()
+        self._good_server_headers: dict[str, str] = {}
 
     # ------------------------------------------------------------ issuing
 
-    def check_credentials(self, environment_id: Any, api_key: Any) -> None:
-        if environment_id != self.environment_id or api_key != self.api_key:
+    def check_credentials(self, environment_id: Any, api_key: Any) -> str:
+        """The environment id of a right api key's credentials."""
+        if not isinstance(environment_id, str) or not environment_id or api_key != self.api_key:
             raise Unauthorized("Invalid environment id or api key", error_code="INVALID_API_KEY")
+        return environment_id
 
-    def issue(self, user_id: str | None, *, ttl: int | None = None, tenant_id: str | None = None) -> str:
+    def issue(
+        self,
+        user_id: str | None,
+        *,
+        ttl: int | None = None,
+        tenant_id: str | None = None,
+        environment_id: str | None = None,
+    ) -> str:
         now = int(time.time())
+        environment_id = environment_id or self.environment_id
         claims: dict[str, Any] = {
-            "roqEnvironmentId": self.environment_id,
-            "roqUserId": user_id or self.service_account_id,
+            "roqEnvironmentId": environment_id,
+            "roqUserId": user_id or service_account_id(environment_id),
             "notificationToken": uuid.uuid4().hex,
             "iat": now,
             "exp": now + (self.default_ttl if ttl is None else ttl),
@@ -155,12 +176,12 @@ class TokenAuthority:
             raise Unauthorized("The token's signature is invalid") from None
         except jwt.PyJWTError:
             raise Unauthorized("The token is malformed") from None
-        if claims["roqEnvironmentId"] != self.environment_id:
-            raise Unauthorized("The token belongs to another environment")
-        # The service account is a user id of its own, derived from the environment: no claim beyond ROQ's.
-        is_service = claims["roqUserId"] == self.service_account_id
+        environment_id = claims["roqEnvironmentId"]
+        if not isinstance(environment_id, str) or not environment_id:
+            raise Unauthorized("The token is malformed")
+        is_service = claims["roqUserId"] == service_account_id(environment_id)
         return Claims(
-            environment_id=claims["roqEnvironmentId"],
+            environment_id=environment_id,
             user_id=None if is_service else str(claims["roqUserId"]),
             expires_at=int(claims["exp"]),
         )
@@ -174,12 +195,13 @@ class TokenAuthority:
             raise Unauthorized("roq-platform-authorization must be 'Bearer <token>'")
         return self.verify(token.strip())
 
-    def check_server_header(self, header: str | None) -> None:
-        """Verify ``roq-platform-server-authorization: Basic base64(environmentId:apiKey)``."""
+    def check_server_header(self, header: str | None) -> str:
+        """The environment id of ``roq-platform-server-authorization: Basic base64(environmentId:apiKey)``."""
         if not header:
             raise Unauthorized("Missing roq-platform-server-authorization header", error_code="MISSING_AUTH")
-        if header in self._good_server_headers:
-            return
+        known = self._good_server_headers.get(header)
+        if known is not None:
+            return known
         scheme, _, encoded = header.strip().partition(" ")
         try:
             if scheme.lower() != "basic":
@@ -198,4 +220,5 @@ class TokenAuthority:
             )
         self.check_credentials(environment_id, api_key)
         if len(self._good_server_headers) < 64:
-            self._good_server_headers.add(header)
+            self._good_server_headers[header] = environment_id
+        return environment_id

@@ -10,9 +10,9 @@ import random
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from http import HTTPStatus
 from typing import Any
 
+from roqmock.api.errors import status_phrase
 from roqmock.domain.errors import BadRequest, RoqError
 
 MAX_LATENCY_MS = 60_000
@@ -50,9 +50,10 @@ class Fault:
 
     def error(self) -> RoqError:
         assert self.status is not None
+        phrase = status_phrase(self.status)  # 499, 522...: HTTPStatus raises on statuses it does not know
         return RoqError(
-            self.message or f"Injected fault: {HTTPStatus(self.status).phrase}",
-            error_code=self.error_code or HTTPStatus(self.status).phrase.upper().replace(" ", "_"),
+            self.message or f"Injected fault: {phrase}",
+            error_code=self.error_code or phrase.upper().replace(" ", "_"),
             injectedFault=self.id,
         ).with_status(self.status)
 

@@ -19,6 +19,7 @@ DEFAULT_CAPACITY = 10_000
 # 10,000 calls of small variables weigh a few MB; 10,000 of 1 MB bodies would weigh 10 GB.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 SUPER_ADMIN = "super-admin"
+ANONYMOUS = "anonymous"  # the caller of a call refused before it ran (a bad token or server header)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class Call:
     sequence: int
     operation: str  # the root field called (createMessage, conversations, ...), or the operation name
     fields: tuple[str, ...]
-    caller: str  # a user id, or "super-admin"
+    caller: str  # a user id, "super-admin", or "anonymous" for a call refused before it ran
     variables: Mapping[str, Any]
     status: int
     error_code: str | None

@@ -20,7 +20,7 @@ from roqmock.domain.errors import BadRequest, RoqError
 from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store
 from roqmock.faults import NO_INJECTION, Faults
-from roqmock.journal import SUPER_ADMIN, Journal
+from roqmock.journal import ANONYMOUS, SUPER_ADMIN, Journal
 from roqmock.seed import WorldSize, seed_world
 from roqmock.state import dump_world, latest_moment, load_world
 
@@ -83,6 +83,7 @@ class RoqMock:
         self.faults = Faults(self.baseline.seed)
         self._sessions: dict[str, RoqMock] = {}
         self.root: RoqMock = self  # a session's root is the roqmock that made it
+        self.name: str | None = None  # a session's name
         self._sessions_lock = threading.Lock()
 
     def _build(self, baseline: Baseline) -> Store:
@@ -112,7 +113,8 @@ class RoqMock:
             return self.root.session(name)
         if not _SESSION_NAME.fullmatch(name):
             raise BadRequest(
-                "x-roqmock-session must be 1 to 64 letters, digits, dots, dashes or underscores",
+                "A session's name (x-roqmock-session, or an environment id other than the server's) must be "
+                "1 to 64 letters, digits, dots, dashes or underscores",
                 error_code="INVALID_SESSION",
             )
         with self._sessions_lock:
@@ -131,13 +133,23 @@ class RoqMock:
                     id_namespace=name,
                 )
                 session.root = self
+                session.name = name
                 self._sessions[name] = session
             return session
 
     def has_session(self, name: str) -> bool:
+        return self.existing_session(name) is not None
+
+    def existing_session(self, name: str) -> RoqMock | None:
+        """Session ``name``, if it was made: never makes one."""
         root = self.root
         with root._sessions_lock:
-            return name in root._sessions
+            return root._sessions.get(name)
+
+    def accepts(self, environment_id: str) -> bool:
+        """Whether credentials of ``environment_id`` act in this world: the server's environment acts
+        everywhere (a session named by ``x-roqmock-session``), another only in the session of its name."""
+        return environment_id == self.settings.environment_id or environment_id == self.name
 
     def session_names(self) -> list[str]:
         with self._sessions_lock:
@@ -227,6 +239,27 @@ class RoqMock:
             timestamp=time.time(),
         )
         return Outcome(status, answer, injection.latency_s)
+
+    def journal_refusal(self, body: Any, error: RoqError) -> None:
+        """A graph call refused before it ran (a bad token, say), journaled as the anonymous caller's."""
+        try:
+            fields = self.engine.root_fields(body)
+        except RoqError:
+            fields = ()
+        operation_name = body.get("operationName") if isinstance(body, dict) else None
+        if not isinstance(operation_name, str):
+            operation_name = "?"
+        with self.store.lock:
+            self.journal.record(
+                operation=fields[0] if fields else operation_name,
+                fields=fields,
+                caller=ANONYMOUS,
+                variables={},
+                status=error.status,
+                error_code=error.error_code,
+                duration_ms=0.0,
+                timestamp=time.time(),
+            )
 
     def run(
         self, body: Any, user_id: str | None, *, queries_only: bool = False

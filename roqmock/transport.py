@@ -17,9 +17,11 @@ def _answer(mock: RoqMock, request: httpx.Request, body: bytes) -> tuple[httpx.R
         request.method, request.url.path, request.headers.items(), body, request.url.params.items()
     )
     reply = answer(mock, parts)
-    response = httpx.Response(
-        reply.status, content=reply.content(), headers=[("content-type", reply.content_type), *reply.headers]
-    )
+    content = reply.content()
+    headers = [("content-type", reply.content_type), ("content-length", str(len(content))), *reply.headers]
+    # A HEAD's answer has no body (RFC 9110), only the length of the GET's.
+    body = b"" if request.method == "HEAD" else content
+    response = httpx.Response(reply.status, content=body, headers=headers)
     return response, reply.delay_s
 
 

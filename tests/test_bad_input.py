@@ -7,7 +7,8 @@ checks that roqmock
 - in ROQ's error shape: the GraphQL envelope on the two graphs, NestJS's REST object elsewhere,
 - with the expected ``errorCode``,
 - changes nothing: the world (``GET /__roqmock/state``), sessions and faults are as before, and the
-  journal gained at most one call, a failed one (roqmock journals refused GraphQL calls by design),
+  journal gained exactly one failed call for a call on a graph (one refused before it ran as the
+  ``anonymous`` caller's, with the refusal's status and code) and none for any other path,
 - and is healthy afterwards.
 
 Errors raised while a GraphQL operation executes (a filter id that is not a UUID, say) are answered as
@@ -1254,14 +1255,39 @@ def test_bad_input_is_refused_harmlessly(fresh: Ctx, expected: Case) -> None:
     assert after.faults == before.faults, f"faults changed: {before.faults} -> {after.faults}"
     new_calls = after.calls[len(before.calls) :]
     assert after.calls[: len(before.calls)] == before.calls, "the journal's earlier calls changed"
-    assert len(new_calls) <= 1, f"{len(new_calls)} calls journaled for one request"
     code = error["extensions"]["response"]["errorCode"]
-    assert all(not call["ok"] and call["errorCode"] == code for call in new_calls), new_calls
+    session = _header(req, "x-roqmock-session")
+    if not graph_path(req.path) or (session is not None and session not in before.sessions):
+        # Only calls on a graph are journaled, and only in a world that exists: none is made for them.
+        assert new_calls == [], f"a call on {req.path} was journaled: {new_calls}"
+    else:
+        (call,) = new_calls  # every call on a graph is journaled, refused or not
+        assert not call["ok"] and call["errorCode"] == code, call
+        assert call["status"] == answer.status, call
+        # Refused before it ran: the anonymous caller's; refused by the graph: its token's.
+        assert call["caller"] in {"anonymous", *_token_callers(req)}, call
     assert _healthy(ctx, 5), "the server is not healthy after the request"
 
 
-def test_get_on_the_graph_is_the_explorer_and_runs_nothing(fresh: Ctx) -> None:
-    """GET on the server graph serves GraphiQL (not bad input); a mutation in its query string never runs."""
+def _header(req: Req, name: str) -> str | None:
+    for key, value in req.headers.items():
+        if key.lower() == name:
+            return value.decode("latin-1") if isinstance(value, bytes) else value
+    return None
+
+
+def _token_callers(req: Req) -> set[str]:
+    """Who the request's bearer token says it is (unverified): its user, or the super admin."""
+    bearer = _header(req, "roq-platform-authorization") or ""
+    try:
+        claims = jwt.decode(bearer.partition(" ")[2].strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return set()
+    return {str(claims.get("roqUserId")), "super-admin"}
+
+
+def test_a_mutation_in_a_get_on_the_graph_never_runs(fresh: Ctx) -> None:
+    """A GET may run a query, never a mutation (GraphQL over HTTP): 405, ``Allow: POST``, journaled."""
     before = snapshot(fresh, "before the request")
     mutation = 'mutation { createUser(user: {reference: "via-get", email: "get@example.com"}) { id } }'
     response = fresh.cases.get(
@@ -1273,6 +1299,15 @@ def test_get_on_the_graph_is_the_explorer_and_runs_nothing(fresh: Ctx) -> None:
             "accept": JSON_TYPE,
         },
     )
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert response.json()["errors"][0]["extensions"]["response"]["errorCode"] == "METHOD_NOT_ALLOWED"
     after = snapshot(fresh, "after the request")
-    assert (after.state_sha256, after.calls) == (before.state_sha256, before.calls)
+    assert after.state_sha256 == before.state_sha256
+    assert after.calls[: len(before.calls)] == before.calls
+    (call,) = after.calls[len(before.calls) :]
+    assert (call["operation"], call["caller"], call["status"], call["ok"]) == (
+        "createUser",
+        "anonymous",
+        405,
+        False,
+    )

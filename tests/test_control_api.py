@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from roqmock.client import HttpSession, RoqClient, RoqHttpError
@@ -38,6 +39,7 @@ WORLD_BODY = {
 SERVER_HEADER = "roq-platform-server-authorization"
 SESSION_HEADER = "x-roqmock-session"
 LATENCY_MS = 200
+CREATE_USER = "mutation c($u: UserCreateDto!) { createUser(user: $u) { id } }"
 ENVELOPE_KEYS = {"statusCode", "message", "error", "errorCode", "variables"}
 
 # Every control route but health, which is open.
@@ -607,6 +609,42 @@ def test_an_error_fault_without_a_code_is_named_after_its_status(
     assert (caught.value.status_code, caught.value.error_code) == (429, "TOO_MANY_REQUESTS")
 
 
+def test_a_fault_of_every_accepted_status_answers_it_and_is_journaled(
+    server: RoqServer, control: httpx.Client
+) -> None:
+    """Every status the control API accepts (400-599, registered or not: 499, 509, 522...) is honoured."""
+    url = f"{server.url}/v01/server/graphql"
+    headers = {
+        SERVER_HEADER: server.server_header,
+        "roq-platform-authorization": f"Bearer {server.session.token(None)}",
+    }
+    with httpx.Client(headers=headers, timeout=30) as graph:
+        for status in range(400, 600):
+            assert (
+                control.post(
+                    "faults", json={"operation": "users", "error": {"statusCode": status}}
+                ).status_code
+                == 201
+            )
+            response = graph.post(url, json={"query": "{ users { totalCount } }"})
+            # Injected as an error raised while executing: HTTP 200, but 401 and 413 as ROQ answers them.
+            assert response.status_code == (status if status in (401, 413) else 200), (status, response.text)
+            body = response.json()
+            assert body["data"] is None, body
+            answered = body["errors"][0]["extensions"]["response"]
+            assert set(answered) == ENVELOPE_KEYS and answered["statusCode"] == status, answered
+            assert answered["error"] and answered["errorCode"] == answered["error"].upper().replace(" ", "_")
+            (call,) = control.get("requests").json()["calls"][-1:]
+            assert (call["operation"], call["status"], call["errorCode"], call["ok"]) == (
+                "users",
+                response.status_code,
+                answered["errorCode"],
+                False,
+            ), (status, call)
+            control.delete("faults").raise_for_status()
+    assert control.get("requests").json()["count"] == 200
+
+
 def test_a_fault_with_count_one_fires_once(server: RoqServer, control: httpx.Client) -> None:
     fault = control.post(
         "faults", json={"operation": "conversations", "error": {"statusCode": 500}, "count": 1}
@@ -731,6 +769,118 @@ def test_a_bad_session_name_is_400(server: RoqServer, control: httpx.Client, nam
     body = _error(response, 400, "INVALID_SESSION")
     assert SESSION_HEADER in body["message"]
     assert control.get("sessions").json() == {"sessions": []}
+
+
+def _basic(environment_id: str, api_key: str) -> str:
+    return "Basic " + base64.b64encode(f"{environment_id}:{api_key}".encode()).decode()
+
+
+def test_an_environment_id_names_a_world_of_its_own(server: RoqServer, control: httpx.Client) -> None:
+    """What ROQ's SDK sends (no x-roqmock-session) reaches a session: one world per environment id."""
+    environment = str(uuid.uuid4())
+    basic = {SERVER_HEADER: _basic(environment, server.api_key)}
+    graph = f"{server.url}/v01/server/graphql"
+    credentials = {"environmentId": environment, "apiKey": server.api_key}
+    # A wrong api key makes no world.
+    wrong = httpx.post(f"{server.url}/v01/authorize/serviceAccount", json={**credentials, "apiKey": "wrong"})
+    _error(wrong, 401, "INVALID_API_KEY")
+    assert control.get("sessions").json() == {"sessions": []}
+
+    service = httpx.post(f"{server.url}/v01/authorize/serviceAccount", json=credentials).json()["accessToken"]
+    assert jwt.decode(service, options={"verify_signature": False})["roqEnvironmentId"] == environment
+    as_admin = {**basic, "roq-platform-authorization": f"Bearer {service}"}
+    made = httpx.post(
+        graph,
+        json={
+            "query": CREATE_USER,
+            "variables": {"u": {"reference": "env-only", "email": "env@example.com"}},
+        },
+        headers=as_admin,
+    ).json()
+    user_id = made["data"]["createUser"]["id"]
+    user = httpx.post(
+        f"{server.url}/v01/authorize",
+        json={**credentials, "userId": user_id},
+        headers={"roq-platform-authorization": f"Bearer {service}"},
+    ).json()["accessToken"]
+    assert jwt.decode(user, options={"verify_signature": False})["roqEnvironmentId"] == environment
+    for path, headers in ((graph, basic), (f"{server.url}/v01/graphql", {})):
+        mine = httpx.post(
+            path,
+            json={"query": "{ users { totalCount data { id } } }"},
+            headers={**headers, "roq-platform-authorization": f"Bearer {user}"},
+        )
+        assert mine.status_code == 200, mine.text
+        assert user_id in {row["id"] for row in mine.json()["data"]["users"]["data"]}
+
+    # Only that world holds the user; its control API and journal are its own.
+    assert control.get("sessions").json() == {"sessions": [environment]}
+    assert "env@example.com" not in {row["email"] for row in control.get("state").json()["users"]}
+    own_state = httpx.get(f"{server.url}/__roqmock/state", headers=basic).json()
+    assert "env@example.com" in {row["email"] for row in own_state["users"]}
+    journal = httpx.get(f"{server.url}/__roqmock/requests", headers=basic).json()["calls"]
+    assert [call["operation"] for call in journal] == ["createUser", "users", "users"]
+    assert control.get("requests").json()["count"] == 0
+    # x-roqmock-session with the environment id is the same world.
+    same = control.get("state", headers={SESSION_HEADER: environment}).json()
+    assert "env@example.com" in {row["email"] for row in same["users"]}
+
+    # A token acts in its own environment's world only.
+    default_admin = server.session.token(None)
+    crossed = [
+        httpx.post(graph, json={"query": "{ users { totalCount } }"}, headers=headers)
+        for headers in (
+            {SERVER_HEADER: server.server_header, "roq-platform-authorization": f"Bearer {user}"},
+            {**basic, "roq-platform-authorization": f"Bearer {default_admin}"},
+            {**basic, "roq-platform-authorization": f"Bearer {user}", SESSION_HEADER: "elsewhere"},
+        )
+    ]
+    assert [response.status_code for response in crossed] == [401, 401, 401]
+    assert _error_code(crossed[0]) == "UNAUTHORIZED_EXCEPTION"
+    assert _error_code(crossed[1]) == "INVALID_API_KEY"
+    assert control.get("sessions").json() == {"sessions": [environment]}
+    assert control.delete("sessions", params={"name": environment}).json() == {"ended": 1}
+
+
+def _error_code(response: httpx.Response) -> str:
+    code: str = response.json()["errors"][0]["extensions"]["response"]["errorCode"]
+    return code
+
+
+def test_a_stranger_cannot_make_an_environment_world(server: RoqServer, control: httpx.Client) -> None:
+    environment = str(uuid.uuid4())
+    graph = f"{server.url}/v01/server/graphql"
+    for headers in (
+        {SERVER_HEADER: _basic(environment, "wrong-key")},
+        {SERVER_HEADER: "Basic !!!"},
+        {"roq-platform-authorization": "Bearer forged"},
+    ):
+        response = httpx.post(graph, json={"query": "{ users { totalCount } }"}, headers=headers)
+        assert response.status_code == 401
+    _error(
+        httpx.get(f"{server.url}/__roqmock/state", headers={SERVER_HEADER: _basic(environment, "x")}),
+        401,
+        "INVALID_API_KEY",
+    )
+    assert control.get("sessions").json() == {"sessions": []}
+
+
+def test_environment_worlds_count_towards_the_session_limit() -> None:
+    from roqmock.endpoints import Request
+    from roqmock.mock import MAX_SESSIONS, RoqMock
+    from roqmock.routes import answer
+
+    mock = RoqMock()
+
+    def token_for(environment: str) -> int:
+        body = json.dumps({"environmentId": environment, "apiKey": mock.settings.api_key}).encode()
+        request = Request("POST", "/v01/authorize/serviceAccount", {"content-type": "application/json"}, body)
+        return answer(mock, request).status
+
+    assert all(token_for(f"env-{index}") == 200 for index in range(MAX_SESSIONS))
+    assert token_for("one-too-many") == 429
+    assert token_for("env-0") == 200  # a world made before still answers
+    assert len(mock.session_names()) == MAX_SESSIONS
 
 
 # ---------------------------------------------------------------- coverage

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -52,11 +54,20 @@ def test_service_account_token_has_roq_claims(empty_server: RunningServer) -> No
 @pytest.mark.parametrize(
     "body",
     [
-        {"environmentId": "wrong", "apiKey": "contract-api-key"},
+        {"environmentId": "", "apiKey": "contract-api-key"},
+        {"environmentId": 42, "apiKey": "contract-api-key"},
+        {"environmentId": "another-environment", "apiKey": "wrong"},
         {"environmentId": "0b6f6a52-3c1e-4f1a-8d8e-2f5b7c9d1e42", "apiKey": "wrong"},
         {},
     ],
-    ids=["wrong-environment", "wrong-api-key", "no-credentials"],
+    # Another environment id with the right key is no refusal: it names a world of its own (sessions).
+    ids=[
+        "empty-environment",
+        "environment-not-a-string",
+        "other-environment",
+        "wrong-api-key",
+        "no-credentials",
+    ],
 )
 def test_service_account_token_refused_on_wrong_credentials(
     empty_server: RunningServer, body: dict[str, str]
@@ -381,3 +392,254 @@ def test_an_internal_error_says_only_the_generic_message(empty_server: RunningSe
     assert error["message"] == "Something Went Wrong. Please Try Later"
     assert error["extensions"]["response"]["errorCode"] == "INTERNAL_ERROR"
     assert "deletedAt" in error["extensions"]["response"]["variables"]["reason"]
+
+
+# ---------------------------------------------------------------- HEAD, health, GET on the graphs
+
+
+def _get_routes() -> list[str]:
+    from roqmock.routes import ALL_ROUTES
+
+    return sorted(path for method, path in ALL_ROUTES if method == "GET")
+
+
+@pytest.mark.parametrize("path", _get_routes())
+def test_head_answers_every_get_route_like_get_without_a_body(empty_server: RunningServer, path: str) -> None:
+    """RFC 9110: HEAD is GET without the body: the same status and headers, the GET body's length."""
+    headers = {
+        "roq-platform-server-authorization": empty_server.server_header,
+        "roq-platform-authorization": f"Bearer {empty_server.service_token()}",
+    }
+    got = httpx.get(f"{empty_server.url}{path}", headers=headers)
+    head = httpx.head(f"{empty_server.url}{path}", headers=headers)
+    assert head.status_code == got.status_code == 200, (head.status_code, got.text[:200])
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert int(head.headers["content-length"]) == len(got.content) > 0
+    assert head.content == b""
+
+
+def test_head_sends_no_body_on_the_wire(empty_server: RunningServer) -> None:
+    """httpx would hide body bytes after a HEAD answer: read the raw socket to the end."""
+    host, port = httpx.URL(empty_server.url).host, httpx.URL(empty_server.url).port
+    assert port is not None
+    with socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(b"HEAD /__roqmock/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, rest = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert b"content-length: " in head.lower() and rest == b""
+
+
+@pytest.mark.parametrize("name", ["never-made-before", "has space", "x" * 65, None])
+def test_health_stays_open_with_any_session_header_and_makes_no_session(
+    empty_server: RunningServer, name: str | None
+) -> None:
+    control = {"roq-platform-server-authorization": empty_server.server_header}
+    before = httpx.get(f"{empty_server.url}/__roqmock/sessions", headers=control).json()["sessions"]
+    session = name if name is not None else uuid.uuid4().hex
+    for method in (httpx.get, httpx.head):
+        response = method(f"{empty_server.url}/__roqmock/health", headers={"x-roqmock-session": session})
+        assert response.status_code == 200, response.text
+    assert (
+        httpx.get(f"{empty_server.url}/__roqmock/health", headers={"x-roqmock-session": session}).json()[
+            "status"
+        ]
+        == "ok"
+    )
+    after = httpx.get(f"{empty_server.url}/__roqmock/sessions", headers=control).json()["sessions"]
+    assert after == before
+
+
+def _graph_headers(server: RunningServer, token: str | None = None) -> dict[str, str]:
+    return {
+        "roq-platform-server-authorization": server.server_header,
+        "roq-platform-authorization": f"Bearer {token or server.service_token()}",
+        "accept": "application/json",
+    }
+
+
+def _journal(server: RunningServer, session: str | None = None, **params: str) -> list[dict[str, Any]]:
+    headers = {"roq-platform-server-authorization": server.server_header}
+    if session is not None:
+        headers["x-roqmock-session"] = session
+    response = httpx.get(f"{server.url}/__roqmock/requests", headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    calls: list[dict[str, Any]] = response.json()["calls"]
+    return calls
+
+
+@pytest.mark.parametrize("path", ["/v01/server/graphql", "/v01/graphql"])
+@pytest.mark.parametrize(
+    "headers",
+    [{"accept": "application/json"}, {"accept": "application/graphql-response+json"}],
+    ids=["json", "graphql-response-json"],
+)
+def test_a_json_get_on_a_graph_never_gets_the_explorer(
+    empty_server: RunningServer, path: str, headers: dict[str, str]
+) -> None:
+    response = httpx.get(f"{empty_server.url}{path}", headers=headers)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/json")
+    assert _error(response)["response"]["errorCode"] == "BAD_REQUEST"
+    assert "query parameter" in _error(response)["response"]["message"]
+
+
+@pytest.mark.parametrize("accept", [None, "text/html,application/xhtml+xml,*/*;q=0.8", "*/*"])
+def test_a_browser_get_without_a_query_gets_the_explorer(
+    empty_server: RunningServer, accept: str | None
+) -> None:
+    headers = {"accept": accept} if accept is not None else {}
+    response = httpx.get(f"{empty_server.url}/v01/server/graphql", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_a_get_with_a_query_runs_it_with_the_posts_credentials(empty_server: RunningServer) -> None:
+    user_id = _new_user(empty_server)
+    url = f"{empty_server.url}/v01/server/graphql"
+    query = "query one($id: ID!) { user(id: $id) { id } }"
+    params = {"query": query, "variables": json.dumps({"id": user_id}), "operationName": "one"}
+    # A browser's Accept still gets an answer, not the explorer: the query parameter says it is a call.
+    for accept in ("application/json", "text/html"):
+        response = httpx.get(url, params=params, headers={**_graph_headers(empty_server), "accept": accept})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"data": {"user": {"id": user_id}}}
+    user_token = empty_server.user_token(user_id)
+    mine = httpx.get(
+        f"{empty_server.url}/v01/graphql",
+        params={
+            "query": "query mine($id: ID) { users(filter: {id: {equalTo: $id}}) { totalCount } }",
+            "variables": json.dumps({"id": user_id}),
+        },
+        headers={"roq-platform-authorization": f"Bearer {user_token}", "accept": "application/json"},
+    )
+    assert mine.status_code == 200 and mine.json()["data"]["users"]["totalCount"] == 1, mine.text
+    refused = httpx.get(url, params=params, headers={"accept": "application/json"})
+    assert refused.status_code == 401
+    assert _error(refused)["response"]["errorCode"] == "MISSING_AUTH"
+    bad = httpx.get(url, params={**params, "variables": "{not json"}, headers=_graph_headers(empty_server))
+    assert bad.status_code == 400 and _error(bad)["response"]["errorCode"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize("path", ["/v01/server/graphql", "/v01/graphql"])
+def test_a_mutation_is_never_run_from_a_get(empty_server: RunningServer, path: str) -> None:
+    session = f"get-mutation-{uuid.uuid4().hex[:8]}"
+    reference = f"via-get-{uuid.uuid4().hex[:8]}"
+    user = json.dumps(reference)
+    email = json.dumps(f"{reference}@example.com")
+    mutation = f"mutation make {{ createUser(user: {{reference: {user}, email: {email}}}) {{ id }} }}"
+    headers = {**_graph_headers(empty_server), "x-roqmock-session": session}
+    for method in (httpx.get, httpx.head):
+        response = method(f"{empty_server.url}{path}", params={"query": mutation}, headers=headers)
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+    response = httpx.get(f"{empty_server.url}{path}", params={"query": mutation}, headers=headers)
+    assert _error(response)["response"]["errorCode"] == "METHOD_NOT_ALLOWED"
+    assert response.json()["data"] is None
+    state = httpx.get(f"{empty_server.url}/__roqmock/state", headers=headers).json()
+    assert reference not in {user["reference"] for user in state["users"]}
+    calls = _journal(empty_server, session)
+    assert [(c["operation"], c["caller"], c["status"], c["ok"]) for c in calls] == [
+        ("createUser", "anonymous", 405, False)
+    ] * 3
+
+
+def test_every_405_names_the_allowed_methods(empty_server: RunningServer) -> None:
+    response = httpx.put(f"{empty_server.url}/v01/server/graphql", json={})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    response = httpx.get(f"{empty_server.url}/v01/authorize")
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+
+
+# ---------------------------------------------------------------- refusals are journaled
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({"roq-platform-authorization": "Bearer not.a.jwt"}, 401, "UNAUTHORIZED_EXCEPTION"),
+        ({}, 401, "UNAUTHORIZED_EXCEPTION"),
+        ({"roq-platform-server-authorization": "Basic !!!"}, 401, "INVALID_AUTH_HEADER"),
+        ({"roq-platform-server-authorization": None}, 401, "MISSING_AUTH"),
+    ],
+    ids=["bad-token", "no-token", "bad-server-header", "no-server-header"],
+)
+def test_refused_graph_calls_are_journaled_as_anonymous_in_their_session(
+    empty_server: RunningServer, headers: dict[str, str | None], status: int, code: str
+) -> None:
+    session = f"refusals-{uuid.uuid4().hex[:8]}"
+    base = {
+        "roq-platform-server-authorization": empty_server.server_header,
+        "x-roqmock-session": session,
+    }
+    sent = {name: value for name, value in {**base, **headers}.items() if value is not None}
+    assert _journal(empty_server, session) == []  # the session exists from here on
+    root_before = _journal(empty_server, caller="anonymous")
+    response = httpx.post(
+        f"{empty_server.url}/v01/server/graphql",
+        json={"query": "query q { conversations { totalCount } }", "operationName": "q"},
+        headers=sent,
+    )
+    assert response.status_code == status and _error(response)["response"]["errorCode"] == code
+    unparsable = httpx.post(
+        f"{empty_server.url}/v01/server/graphql",
+        content=b"{nope",
+        headers={**sent, "content-type": "application/json"},
+    )
+    assert unparsable.status_code == status
+    calls = _journal(empty_server, session)
+    assert [(c["operation"], c["caller"], c["status"], c["errorCode"], c["ok"]) for c in calls] == [
+        ("conversations", "anonymous", status, code, False),
+        ("?", "anonymous", status, code, False),
+    ]
+    assert _journal(empty_server, caller="anonymous") == root_before  # not in the default world
+
+
+def test_refused_client_graph_calls_are_journaled_and_control_calls_are_not(
+    empty_server: RunningServer,
+) -> None:
+    session = f"refusals-{uuid.uuid4().hex[:8]}"
+    assert _journal(empty_server, session) == []
+    response = httpx.post(
+        f"{empty_server.url}/v01/graphql",
+        json={"query": "{ users { totalCount } }"},
+        headers={
+            "roq-platform-authorization": f"Bearer {empty_server.service_token()}",
+            "x-roqmock-session": session,
+        },
+    )
+    assert response.status_code == 401
+    refused = httpx.get(
+        f"{empty_server.url}/__roqmock/state",
+        headers={"roq-platform-server-authorization": "Basic !!!", "x-roqmock-session": session},
+    )
+    assert refused.status_code == 401
+    calls = _journal(empty_server, session)
+    assert [(c["operation"], c["caller"], c["status"]) for c in calls] == [("users", "anonymous", 401)]
+
+
+def test_early_error_replies_carry_the_cors_headers() -> None:
+    from conftest import start_server, stop_server
+
+    server = start_server("--empty", "--cors-origin", "https://app.example", "--max-body-bytes", "1000")
+    origin = {"origin": "https://app.example"}
+    try:
+        url = f"{server.url}/v01/server/graphql"
+        too_big = httpx.post(url, content=b"x" * 2000, headers={**origin, "content-type": "application/json"})
+        not_json = httpx.post(url, content=b"{}", headers={**origin, "content-type": "text/plain"})
+        huge_headers = httpx.post(url, json={}, headers={**origin, "x-filler": "y" * 20_000})
+        for response, status in ((too_big, 413), (not_json, 415), (huge_headers, 431)):
+            assert response.status_code == status, response.text
+            assert response.headers["access-control-allow-origin"] == "https://app.example", status
+            assert response.json()["errors"][0]["extensions"]["response"]["statusCode"] == status
+        calls = _journal(server)
+        assert [(c["caller"], c["status"]) for c in calls] == [
+            ("anonymous", 413),
+            ("anonymous", 415),
+            ("anonymous", 431),
+        ]
+    finally:
+        stop_server(server)

@@ -20,11 +20,33 @@ logger = logging.getLogger("roqmock")
 INTERNAL_MESSAGE = "Something Went Wrong. Please Try Later"
 
 
+# Statuses outside the IANA registry that proxies and CDNs answer (and so tests inject as faults).
+_UNREGISTERED_PHRASES = {
+    499: "Client Closed Request",
+    509: "Bandwidth Limit Exceeded",
+    520: "Web Server Returned an Unknown Error",
+    521: "Web Server Is Down",
+    522: "Connection Timed Out",
+    523: "Origin Is Unreachable",
+    524: "A Timeout Occurred",
+    525: "SSL Handshake Failed",
+    526: "Invalid SSL Certificate",
+}
+
+
+def status_phrase(status: int) -> str:
+    """The reason phrase of any 4xx or 5xx status, registered or not (HTTPStatus knows only the former)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return _UNREGISTERED_PHRASES.get(status, "Client Error" if status < 500 else "Server Error")
+
+
 def envelope(
     status: int, error_code: str, message: str, variables: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The ``extensions`` of one error."""
-    phrase = HTTPStatus(status).phrase
+    phrase = status_phrase(status)
     return {
         "response": {
             "statusCode": status,

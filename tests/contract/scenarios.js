@@ -1310,6 +1310,31 @@ const transport = {
     assert.deepEqual(res.json.data.conversations, { totalCount: 1, data: [{ id: conv.id, title: conv.title }] });
   },
 
+  async session_per_environment_id(ctx) {
+    // A Platform with an environment id of its own works in a world of its own: no custom header needed.
+    const environmentId = crypto.randomUUID();
+    const own = new ctx.Platform({ environmentId, apiKey: ctx.apiKey, host: ctx.host });
+    const admin = own.asSuperAdmin();
+    const [a, b] = [await newUser(admin, 'env-a'), await newUser(admin, 'env-b')];
+    const conv = await conversation(own.asUser(a.id), `env ${suffix()}`, a, [a, b]);
+    await message(own.asUser(b.id), b, conv, 'in my own world');
+    assert.equal((await own.asUser(a.id).getTokenPayload()).roqEnvironmentId, environmentId);
+    assert.deepEqual(ids(await convPage(own.asUser(a.id))), [conv.id], 'the user acts through the SDK');
+    assert.deepEqual(bodies(await messagesOf(own.asUser(a.id), conv)), ['in my own world']);
+    const mine = (await admin.users({ filter: { email: { equalTo: a.email } } })).users;
+    assert.equal(mine.totalCount, 1);
+    // The server's own environment does not see that world, and that world sees nothing else.
+    const shared = platform(ctx).asSuperAdmin();
+    assert.equal((await shared.users({ filter: { email: { equalTo: a.email } } })).users.totalCount, 0);
+    assert.deepEqual(ids(await convPage(admin)), [conv.id], 'only its own conversations');
+    await expectHttp(() => platform(ctx).asUser(a.id).conversations({}), 401, 'UNAUTHORIZED_EXCEPTION', 'its user elsewhere');
+    const control = { 'roq-platform-server-authorization': basic(environmentId, ctx.apiKey) };
+    const journal = await (await fetch(`${ctx.host}/__roqmock/requests?operation=createMessage`, { headers: control })).json();
+    assert.equal(journal.count, 1, 'the journal of that world has the message');
+    const ended = await fetch(`${ctx.host}/__roqmock/sessions?name=${environmentId}`, { method: 'DELETE', headers: control });
+    assert.deepEqual(await ended.json(), { ended: 1 });
+  },
+
   async http_missing_server_header_MISSING_AUTH(ctx) {
     const { users: [a] } = await setup(ctx, 'a');
     const token = await userToken(ctx, a.id);

@@ -1,3 +1,27 @@
-from roqmock.cli import main
+"""``roqmock`` and ``python -m roqmock``.
 
-raise SystemExit(main())
+Ctrl-C stops quietly whenever it comes, even while the modules behind the commands are still loading
+(they take a second): so this module imports them only inside ``main``, under the same guard as the run.
+"""
+
+from __future__ import annotations
+
+import signal
+
+INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT (128 + 2)
+
+
+def main() -> int:
+    try:
+        from roqmock.cli import main as run
+
+        return run()
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    finally:
+        # The process is on its way out: a second Ctrl-C must not interrupt that with a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

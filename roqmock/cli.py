@@ -1,19 +1,30 @@
-"""``roqmock serve``: ROQ's chat API on a socket, on seeded demo data or empty."""
+"""``roqmock serve`` and ``roqmock export``: ROQ's chat API on a socket, and seeded worlds as state files.
+
+User input never ends in a traceback: flags are checked as they are parsed (a usage line and status 2),
+files and ports fail with one line that names them (status 2 for bad input, 1 when the machine refuses,
+such as a port in use), and Ctrl-C stops quietly with status 130.
+"""
 
 from __future__ import annotations
 
 import argparse
 import base64
+import errno
 import gc
 import ipaddress
 import json
+import os
+import re
 import socket
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from faker.config import AVAILABLE_LOCALES
+from uvicorn.config import LOG_LEVELS
 
 from roqmock.api.cost import DEFAULT_MAX_COST
 from roqmock.app import create_app
@@ -22,92 +33,207 @@ from roqmock.config import (
     DEFAULT_ENVIRONMENT_ID,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_HEADER_BYTES,
+    MIN_TOKEN_SECRET_BYTES,
     Settings,
 )
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role, parse_permission
+from roqmock.domain.store import natural_key
 from roqmock.mock import Baseline, RoqMock
-from roqmock.seed import DEMO, WorldSize
+from roqmock.seed import DEMO, MAX_SIZES, WorldSize
+from roqmock.state import StateError, dump_world, state_seed
 from roqmock.wire import CoalescingHttpToolsProtocol
 
 DEFAULT_SEED = 1
+INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT (128 + 2)
+BANNER_USERS = 8  # the banner lists this many users, and says how many more there are
+
+
+class CliError(Exception):
+    """A problem with what the user gave (status 2) or with what the machine allows (status 1)."""
+
+    def __init__(self, message: str, *, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, in words when the value alone would not say it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "(default:" in text or not action.option_strings or action.default is argparse.SUPPRESS:
+            return text
+        if action.default is False or action.default is None or action.default == []:
+            return f"{text} (default: off)"
+        return f"{text} (default: %(default)s)"
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bound = f"at least {low:,}" if high is None else f"from {low:,} to {high:,}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {value}")
+        return value
+
+    return whole
+
+
+def _token_secret(text: str) -> str:
+    if len(text.encode("utf-8", "surrogatepass")) < MIN_TOKEN_SECRET_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"the token secret must be at least {MIN_TOKEN_SECRET_BYTES} bytes (RFC 7518, section 3.2)"
+        )
+    return text
+
+
+def _locale(text: str) -> str:
+    if text not in AVAILABLE_LOCALES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Faker locale (such as en_US or de_DE)")
+    return text
+
+
+def _version() -> str:
+    try:
+        return metadata.version("roqmock")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="roqmock", description="A faithful in-memory mock of ROQ's Chat API."
+        prog="roqmock",
+        description="A faithful in-memory mock of ROQ's Chat API.",
+        formatter_class=_HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="start the server")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    serve.add_argument(
-        "--port", type=int, default=4000, help="port to bind; 0 picks a free one (default: 4000)"
+    serve_ = commands.add_parser("serve", help="start the server", formatter_class=_HelpFormatter)
+    serve_.set_defaults(run=serve)
+    serve_.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only by default)")
+    serve_.add_argument(
+        "--port", type=_whole(0, 65535), default=4000, help="port to bind; 0 picks a free one"
     )
-    serve.add_argument("--environment-id", default=DEFAULT_ENVIRONMENT_ID)
-    serve.add_argument("--api-key", default=DEFAULT_API_KEY)
-    serve.add_argument(
+    serve_.add_argument(
+        "--environment-id", default=DEFAULT_ENVIRONMENT_ID, help="the environment id clients must present"
+    )
+    serve_.add_argument("--api-key", default=DEFAULT_API_KEY, help="the api key clients must present")
+    serve_.add_argument(
         "--token-secret",
+        type=_token_secret,
         default=None,
         help="HS256 secret for tokens, at least 32 bytes (default: random per run)",
     )
-    _world_arguments(serve)
-    serve.add_argument("--state", type=Path, default=None, help="start from a state file (roqmock export)")
-    serve.add_argument(
-        "--max-limit", type=int, default=DEFAULT_MAX_LIMIT, help="largest page (default: 1000)"
+    _world_arguments(serve_, seed_default="1; with --state, the seed the file was exported with")
+    serve_.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="start from a state file (roqmock export); resets return to it (default: a seeded world)",
     )
-    serve.add_argument("--max-depth", type=int, default=4, help="deepest query, data levels not counted")
-    serve.add_argument("--roles", type=Path, default=None, help="JSON file of role definitions")
-    serve.add_argument(
-        "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, help="larger bodies get 413"
+    serve_.add_argument("--max-limit", type=_whole(1), default=DEFAULT_MAX_LIMIT, help="largest page")
+    serve_.add_argument(
+        "--max-depth", type=_whole(1), default=4, help="deepest query, data levels not counted"
     )
-    serve.add_argument(
-        "--max-header-bytes", type=int, default=DEFAULT_MAX_HEADER_BYTES, help="larger headers get 431"
+    serve_.add_argument(
+        "--roles",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="JSON file of more role definitions (default: the default user role only)",
     )
-    serve.add_argument(
-        "--max-cost", type=int, default=DEFAULT_MAX_COST, help="most fields one document may select"
+    serve_.add_argument(
+        "--max-body-bytes", type=_whole(1), default=DEFAULT_MAX_BODY_BYTES, help="larger bodies get 413"
     )
-    serve.add_argument(
+    serve_.add_argument(
+        "--max-header-bytes",
+        type=_whole(1),
+        default=DEFAULT_MAX_HEADER_BYTES,
+        help="larger headers get 431",
+    )
+    serve_.add_argument(
+        "--max-cost", type=_whole(1), default=DEFAULT_MAX_COST, help="most fields one document may select"
+    )
+    serve_.add_argument(
         "--cors-origin",
         action="append",
         default=[],
         metavar="ORIGIN",
-        help="let browser pages from ORIGIN call the server (repeatable; * for any); default: CORS off",
+        help="let browser pages from ORIGIN call the server (repeatable; * for any) (default: CORS off)",
     )
-    serve.add_argument(
+    serve_.add_argument(
         "--sandbox",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="serve the demo sandbox at / (default: only when the host is loopback)",
     )
-    serve.add_argument("--log-level", default="warning")
-    export = commands.add_parser("export", help="write a seeded world as a state file (JSON)")
-    _world_arguments(export)
-    export.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
+    serve_.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=list(LOG_LEVELS),
+        default="warning",
+        help="what the server logs",
+    )
+    export_ = commands.add_parser(
+        "export", help="write a seeded world as a state file (JSON)", formatter_class=_HelpFormatter
+    )
+    export_.set_defaults(run=export)
+    _world_arguments(export_, seed_default=str(DEFAULT_SEED))
+    export_.add_argument(
+        "--output", "-o", type=Path, default=None, metavar="FILE", help="file to write (default: stdout)"
+    )
     return parser
 
 
-def _world_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the world and of ids")
+def _world_arguments(parser: argparse.ArgumentParser, *, seed_default: str) -> None:
+    parser.add_argument(
+        "--seed",
+        type=_whole(0),
+        default=None,
+        help=f"seed of the world and of every id (default: {seed_default})",
+    )
     parser.add_argument("--empty", action="store_true", help="no data at all")
-    parser.add_argument("--users", type=int, default=DEMO.users)
-    parser.add_argument("--conversations", type=int, default=DEMO.conversations)
-    parser.add_argument("--messages", type=int, default=DEMO.messages)
-    parser.add_argument("--files", type=int, default=DEMO.files)
-    parser.add_argument("--tenants", type=int, default=DEMO.tenants)
-    parser.add_argument("--locale", default="en_US", help="Faker locale of the world (default: en_US)")
+    for name, what in (
+        ("users", "users"),
+        ("conversations", "conversations"),
+        ("messages", "messages"),
+        ("files", "files"),
+        ("tenants", "tenants"),
+    ):
+        parser.add_argument(
+            f"--{name}",
+            type=_whole(0, MAX_SIZES[name]),
+            default=getattr(DEMO, name),
+            help=f"{what} in the seeded world",
+        )
+    parser.add_argument("--locale", type=_locale, default="en_US", help="Faker locale of the world")
+
+
+def _seed(args: argparse.Namespace) -> int:
+    return DEFAULT_SEED if args.seed is None else int(args.seed)
 
 
 def _baseline(args: argparse.Namespace) -> Baseline:
     if args.empty:
-        return Baseline(seed=args.seed, size=None, locale=args.locale)
-    size = WorldSize(
-        users=args.users,
-        conversations=args.conversations,
-        messages=args.messages,
-        files=args.files,
-        tenants=args.tenants,
-    )
-    return Baseline(seed=args.seed, size=size, locale=args.locale)
+        return Baseline(seed=_seed(args), size=None, locale=args.locale)
+    try:
+        size = WorldSize(
+            users=args.users,
+            conversations=args.conversations,
+            messages=args.messages,
+            files=args.files,
+            tenants=args.tenants,
+        )
+    except ValueError as error:  # sizes that do not fit together, such as conversations with one user
+        raise CliError(f"--users {args.users} with --conversations {args.conversations}: {error}") from None
+    return Baseline(seed=_seed(args), size=size, locale=args.locale)
 
 
 def _is_loopback(host: str) -> bool:
@@ -117,56 +243,115 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _read_json(flag: str, path: Path) -> tuple[Any, str]:
+    """A JSON file's data and text; any problem is a :class:`CliError` naming the file (and line)."""
+    where = f"{flag} {path}"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise CliError(f"{where}: is a directory, not a file") from None
+    except PermissionError:
+        raise CliError(f"{where}: permission denied") from None
+    except OSError as error:
+        raise CliError(f"{where}: cannot be read ({error.strerror or error})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise CliError(f"{where}, line {line}: not UTF-8 text") from None
+    try:
+        return json.loads(text), text
+    except json.JSONDecodeError as error:
+        raise CliError(f"{where}, line {error.lineno} column {error.colno}: not JSON: {error.msg}") from None
+    except RecursionError:
+        raise CliError(f"{where}: not JSON roqmock can read: nested too deeply") from None
+    except ValueError as error:  # an integer of thousands of digits, say
+        raise CliError(f"{where}: not JSON roqmock can read: {error}") from None
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    match = re.search(pattern, text)
+    return None if match is None else text.count("\n", 0, match.start()) + 1
+
+
 def load_roles(path: Path | None) -> dict[str, Role]:
     """Roles from JSON: ``{"key": {"name": ..., "permissions": ["Conversation:read:all", ...]}}``."""
     roles = {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}
     if path is None:
         return roles
-    raw: Any = json.loads(path.read_text(encoding="utf-8"))
+    raw, text = _read_json("--roles", path)
     if not isinstance(raw, Mapping):
-        raise ValueError("the roles file must hold a JSON object of role key -> role")
+        raise CliError(f"--roles {path}: the file must hold a JSON object of role key -> role")
     for key, spec in raw.items():
+        line = _line_of(text, f'"{re.escape(json.dumps(key)[1:-1])}"\\s*:')
+        where = f"--roles {path}" + (f", line {line}" if line else "") + f", role {key!r}"
         if not isinstance(spec, Mapping):
-            raise ValueError(f"role {key!r} must be an object")
-        roles[key] = Role(
-            key=key,
-            name=str(spec.get("name", key)),
-            description=spec.get("description"),
-            permissions=tuple(parse_permission(text) for text in spec.get("permissions", ())),
-        )
+            raise CliError(f"{where}: a role must be a JSON object")
+        permissions = spec.get("permissions", [])
+        if not isinstance(permissions, list) or not all(isinstance(text, str) for text in permissions):
+            raise CliError(f"{where}: permissions must be a list of strings such as 'Conversation:read:own'")
+        for field in ("name", "description"):
+            if spec.get(field) is not None and not isinstance(spec[field], str):
+                raise CliError(f"{where}: {field} must be a string")
+        try:
+            roles[key] = Role(
+                key=key,
+                name=str(spec.get("name") or key),
+                description=spec.get("description"),
+                permissions=tuple(parse_permission(text) for text in permissions),
+            )
+        except ValueError as error:
+            raise CliError(f"{where}: {error}") from None
     return roles
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return Settings(
+            environment_id=args.environment_id,
+            api_key=args.api_key,
+            max_limit=args.max_limit,
+            max_depth=args.max_depth,
+            roles=load_roles(args.roles),
+            sandbox=args.sandbox if args.sandbox is not None else _is_loopback(args.host),
+            max_body_bytes=args.max_body_bytes,
+            max_header_bytes=args.max_header_bytes,
+            max_cost=args.max_cost,
+            cors_origins=tuple(args.cors_origin),
+            **({"token_secret": args.token_secret} if args.token_secret is not None else {}),
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
 def make_mock(args: argparse.Namespace) -> RoqMock:
-    settings = Settings(
-        environment_id=args.environment_id,
-        api_key=args.api_key,
-        max_limit=args.max_limit,
-        max_depth=args.max_depth,
-        roles=load_roles(args.roles),
-        sandbox=args.sandbox if args.sandbox is not None else _is_loopback(args.host),
-        max_body_bytes=_positive("--max-body-bytes", args.max_body_bytes),
-        max_header_bytes=_positive("--max-header-bytes", args.max_header_bytes),
-        max_cost=_positive("--max-cost", args.max_cost),
-        cors_origins=tuple(args.cors_origin),
-        **({"token_secret": args.token_secret} if args.token_secret is not None else {}),
-    )
-    mock = RoqMock(settings, baseline=_baseline(args))
-    if args.state is not None:
-        mock.load_state(json.loads(args.state.read_text(encoding="utf-8")), as_baseline=True)
-    return mock
-
-
-def _positive(flag: str, value: int) -> int:
-    if value < 1:
-        raise ValueError(f"{flag} must be at least 1")
-    return value
+    settings = _settings(args)
+    if args.state is None:
+        return RoqMock(settings, baseline=_baseline(args))
+    data, text = _read_json("--state", args.state)
+    # The seed the state was exported with (its world was made from it), else --seed: health reports
+    # it, and the ids of new records come from it.
+    seed = state_seed(data)
+    baseline = Baseline(seed=_seed(args) if seed is None else seed, locale=args.locale, state=data)
+    try:
+        return RoqMock(settings, baseline=baseline)
+    except StateError as error:
+        line = None
+        if error.record_id is not None:
+            line = _line_of(text, f'"id"\\s*:\\s*"{re.escape(error.record_id)}"')
+        if line is None and error.collection is not None:
+            line = _line_of(text, f'"{error.collection}"\\s*:')
+        where = f"--state {args.state}" + (f", line {line}" if line else "")
+        raise CliError(f"{where}: {error}") from None
 
 
 def banner(mock: RoqMock, url: str) -> str:
     settings = mock.settings
     basic = base64.b64encode(f"{settings.environment_id}:{settings.api_key}".encode()).decode()
-    users = sorted(mock.store.world.users.values(), key=lambda user: user.reference)
+    users = sorted(mock.store.world.users.values(), key=natural_key)
+    listed = users[:BANNER_USERS] if len(users) > BANNER_USERS else users
     lines = [
         f"roqmock is serving ROQ's chat API at {url}",
         f"  server graph   {url}/v01/server/graphql   (GET it in a browser for the explorer)",
@@ -186,10 +371,11 @@ def banner(mock: RoqMock, url: str) -> str:
         f"  world          {len(users)} users, {len(mock.store.world.conversations)} conversations, "
         f"{len(mock.store.world.messages)} messages",
     ]
-    for user in users[:6]:
-        lines.append(
-            f"    {user.reference:<10} {user.id}  {user.first_name or ''} {user.last_name or ''}".rstrip()
-        )
+    for user in listed:
+        name = f"{user.first_name or ''} {user.last_name or ''}".strip()
+        lines.append(f"    {user.reference or '-':<10} {user.id}  {name}".rstrip())
+    if len(listed) < len(users):
+        lines.append(f"    ... and {len(users) - len(listed)} more (GET /__roqmock/state lists them all)")
     lines.append("  from ROQ's SDK: new Platform({environmentId, apiKey, host: '" + url + "'})")
     return "\n".join(lines)
 
@@ -199,10 +385,33 @@ def bind_socket(host: str, port: int) -> socket.socket:
     # proto must be TCP: asyncio sets TCP_NODELAY only on such sockets, and without it every
     # keep-alive answer waits 40 ms for the client's delayed ACK between headers and body.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
     return sock
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The bound socket, or a :class:`CliError` that names the host or the port at fault."""
+    try:
+        return bind_socket(host, port)
+    except socket.gaierror as error:
+        raise CliError(f"--host {host}: not an address roqmock can listen on ({error.strerror})") from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            message = f"port {port} is in use on {host}: stop what holds it, or pick another --port"
+            raise CliError(f"{message} (0 picks a free one)", status=1) from None
+        if error.errno == errno.EACCES:
+            raise CliError(
+                f"port {port} needs privileges on this machine: pick one above 1023", status=1
+            ) from None
+        if error.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT, errno.EINVAL):
+            raise CliError(f"--host {host}: not an address of this machine") from None
+        raise CliError(f"cannot listen on {host} port {port}: {error.strerror or error}", status=1) from None
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -211,7 +420,7 @@ def serve(args: argparse.Namespace) -> None:
     # and again while requests run (a full collection of a big world takes milliseconds).
     gc.collect()
     gc.freeze()
-    sock = bind_socket(args.host, args.port)
+    sock = _listen(args.host, args.port)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if sock.family == socket.AF_INET6 else args.host
     print(banner(mock, f"http://{host}:{port}"), flush=True)
@@ -228,25 +437,37 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def export(args: argparse.Namespace) -> None:
-    state = json.dumps(RoqMock(baseline=_baseline(args)).dump_state(), indent=2, ensure_ascii=False)
+    mock = RoqMock(baseline=_baseline(args))
+    data = dump_world(mock.store.world, seed=_seed(args))
+    state = json.dumps(data, indent=2, ensure_ascii=False)
     if args.output is None:
         print(state)
-    else:
+        return
+    try:
         args.output.write_text(state + "\n", encoding="utf-8")
+    except IsADirectoryError:
+        raise CliError(f"--output {args.output}: is a directory, not a file") from None
+    except FileNotFoundError:
+        raise CliError(f"--output {args.output}: its directory does not exist") from None
+    except OSError as error:
+        raise CliError(f"--output {args.output}: cannot be written ({error.strerror or error})") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; its exit status: 0 done, 1 refused by the machine, 2 bad input, 130 Ctrl-C."""
     try:
-        if args.command == "serve":
-            serve(args)
-        elif args.command == "export":
-            export(args)
-    except (ValueError, OSError, AttributeError) as error:
-        print(f"roqmock: {error}", file=sys.stderr)
-        return 2
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # argparse's usage errors (2), --help and --version (0)
+            return exit_.code if isinstance(exit_.code, int) else 2
+        args.run(args)
+    except CliError as error:
+        print(f"roqmock {args.command}: error: {error}", file=sys.stderr)
+        return error.status
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    except BrokenPipeError:
+        # Whoever read the output went away (`roqmock export | head`): nobody is left to tell.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -219,7 +219,8 @@ def _add_messages(
     if not count:
         return
     bodies = [_markdown_body(fake, rng) for _ in range(min(BODY_POOL, count))]
-    system_bodies = [_system_body(fake) for _ in range(min(BODY_POOL // 8, count))]
+    # A system message names a member of its own conversation: one body per person, made on first use.
+    joined: dict[str, str] = {}
     members = [list(world.members_by_conversation[c.id].values()) for c in conversations]
     unattached = list(files)
     moment_ms = int(start.timestamp() * 1000)
@@ -228,10 +229,11 @@ def _add_messages(
         index = int(random_() * len(conversations))
         conversation = conversations[index]
         system = bot is not None and random_() < 0.08
+        row = members[index][int(random_() * len(members[index]))]
         if system and bot is not None:
-            author_id, author_row, body = bot.id, None, system_bodies[int(random_() * len(system_bodies))]
+            body = joined.get(row.user_id) or joined.setdefault(row.user_id, _joined_body(world, row))
+            author_id, author_row = bot.id, None
         else:
-            row = members[index][int(random_() * len(members[index]))]
             author_id, author_row, body = row.user_id, row, bodies[int(random_() * len(bodies))]
         attachment = unattached.pop() if unattached and not system and random_() < 0.2 else None
         moment_ms += 60_000 + int(random_() * 29 * 60_000) + 1
@@ -264,5 +266,6 @@ def _markdown_body(fake: Faker, rng: random.Random) -> str:
     return f"{fake.sentence(nb_words=5)} See `{fake.file_name()}` and [the notes]({fake.uri()})."
 
 
-def _system_body(fake: Faker) -> str:
-    return f"_{fake.first_name()} joined the conversation_"
+def _joined_body(world: World, member: ConversationUser) -> str:
+    user = world.users[member.user_id]
+    return f"_{user.first_name or user.email} joined the conversation_"

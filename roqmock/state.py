@@ -1,18 +1,20 @@
 """A world as JSON and back: for ``GET``/``PUT /__roqmock/state``, scenario files and the pytest plugin.
 
 Records are written with ROQ's field names (camel case) and ISO timestamps; roles by key with their
-permissions as ``"Entity:operation[:scope]"``. ``load_world`` checks references (a member of an unknown
-conversation, say) and raises ``ValueError`` naming the first bad one, so a bad scenario never loads half.
+permissions as ``"Entity:operation[:scope]"``; ``roqmock export`` adds the world's ``seed``. ``load_world``
+checks references (a member of an unknown conversation, say) and raises :class:`StateError` naming the
+first bad one, so a bad scenario never loads half.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import re
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -45,6 +47,15 @@ _COLLECTIONS: tuple[tuple[str, type[Any]], ...] = (
 )
 
 
+class StateError(ValueError):
+    """A state that cannot load; ``collection`` and ``record_id`` say where, when one record is at fault."""
+
+    def __init__(self, message: str, *, collection: str | None = None, record_id: str | None = None) -> None:
+        super().__init__(message)
+        self.collection = collection
+        self.record_id = record_id
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -69,8 +80,8 @@ def _permission_text(permission: Permission) -> str:
     return ":".join(parts)
 
 
-def dump_world(world: World) -> dict[str, Any]:
-    """The whole world as plain JSON-ready data."""
+def dump_world(world: World, *, seed: int | None = None) -> dict[str, Any]:
+    """The whole world as plain JSON-ready data, with the seed it was made from when one is given."""
     # In creation order, so a dump does not depend on the order writes (or their undoing) happened in.
     records: dict[str, list[Any]] = {
         "tenants": sorted(world.tenants.values(), key=natural_key),
@@ -83,6 +94,8 @@ def dump_world(world: World) -> dict[str, Any]:
         "messages": list(world.message_order),
     }
     data: dict[str, Any] = {"version": FORMAT_VERSION}
+    if seed is not None:
+        data["seed"] = seed
     data["roles"] = [
         {
             "key": role.key,
@@ -99,14 +112,31 @@ def dump_world(world: World) -> dict[str, Any]:
 
 
 def load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -> World:
-    """A new world from :func:`dump_world`'s format; raises ``ValueError`` on anything inconsistent."""
-    try:
+    """A new world from :func:`dump_world`'s format; raises :class:`StateError` on anything inconsistent."""
+    with _blame(None, None):
         return _load_world(data, default_roles=default_roles)
-    except ValueError:
+
+
+def state_seed(data: Any) -> int | None:
+    """The seed a state was made from (``roqmock export`` writes it), ``None`` when it has none."""
+    seed = data.get("seed") if isinstance(data, Mapping) else None
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+@contextlib.contextmanager
+def _blame(collection: str | None, record_id: Any) -> Iterator[None]:
+    """Any error inside becomes a :class:`StateError` naming the record at fault."""
+    where = {"collection": collection, "record_id": record_id if isinstance(record_id, str) else None}
+    try:
+        yield
+    except StateError:
         raise
+    except ValueError as error:
+        raise StateError(str(error), **where) from None
     except (KeyError, TypeError, AttributeError, OverflowError, IndexError) as error:
         # A record of the wrong shape (a null id, an object where a date belongs): refused, not a 500.
-        raise ValueError(f"the state holds a malformed record ({type(error).__name__}: {error})") from None
+        message = f"the state holds a malformed record ({type(error).__name__}: {error})"
+        raise StateError(message, **where) from None
 
 
 def _load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -> World:
@@ -115,9 +145,11 @@ def _load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -
     version = data.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ValueError(f"state version {version!r} is not supported (expected {FORMAT_VERSION})")
-    unknown = set(data) - {"version", "roles"} - {name for name, _ in _COLLECTIONS}
+    unknown = set(data) - {"version", "seed", "roles"} - {name for name, _ in _COLLECTIONS}
     if unknown:
         raise ValueError(f"unknown state keys: {', '.join(sorted(unknown))}")
+    if data.get("seed") is not None and (state_seed(data) is None or data["seed"] < 0):
+        raise ValueError(f"seed must be a non-negative integer or null, not {data['seed']!r}")
     world = World(roles=dict(default_roles))
     for raw in _list(data, "roles"):
         for key, kind in (
@@ -149,12 +181,16 @@ def _load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -
         "messages": world.add_message,
     }
     for name, model in _COLLECTIONS:
-        records = [_record(model, raw, name) for raw in _list(data, name)]
+        records = []
+        for raw in _list(data, name):
+            with _blame(name, raw.get("id")):
+                records.append(_record(model, raw, name))
         if name == "messages":
             records.sort(key=lambda message: (message.created_at, message.id))
         for record in records:
-            _check_references(world, name, record)
-            loaders[name](record)
+            with _blame(name, record.id):
+                _check_references(world, name, record)
+                loaders[name](record)
     return world
 
 

@@ -1,15 +1,27 @@
-"""``roqmock serve``: its banner, the demo world, --empty and role files."""
+"""``roqmock serve`` and ``roqmock export``: the banner, the demo world, --empty, role and state files, and
+that no user input ends in a traceback (bad flags, bad files, a busy port, Ctrl-C)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import signal
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 
 from roqmock.cli import banner, bind_socket, build_parser, load_roles, main, make_mock
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
+from roqmock.control import world_summary
 from roqmock.domain.permissions import Entity, Operation, Scope
 
 
@@ -87,3 +99,233 @@ def test_a_disabled_sandbox_hands_out_no_credentials() -> None:
         assert reply.status == 404
         assert reply.body["errorCode"] == "SANDBOX_DISABLED"
         assert mock.settings.api_key not in str(reply.body)
+
+
+# ---------------------------------------------------------------- no traceback for user input
+
+CONSOLE_SCRIPT = [str(Path(sys.executable).with_name("roqmock"))]
+PYTHON_M = [sys.executable, "-m", "roqmock"]
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CONSOLE_SCRIPT, *argv], capture_output=True, text=True, timeout=120)
+
+
+@contextlib.contextmanager
+def _process(command: list[str]) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
+def _interrupt(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err
+
+
+@pytest.mark.parametrize("launcher", [CONSOLE_SCRIPT, PYTHON_M], ids=["roqmock", "python -m roqmock"])
+def test_ctrl_c_stops_a_running_server_quietly(launcher: list[str]) -> None:
+    with _process([*launcher, "serve", "--port", "0", "--empty"]) as process:
+        assert process.stdout is not None
+        url = re.search(r"http://\S+:\d+", process.stdout.readline())
+        assert url is not None
+        assert httpx.get(f"{url.group(0)}/__roqmock/health", timeout=10).status_code == 200
+        status, err = _interrupt(process)
+    assert status in (0, 130) and "Traceback" not in err, err
+
+
+def _loaded(pid: int, library: str) -> bool:
+    return library in Path(f"/proc/{pid}/maps").read_text(encoding="utf-8", errors="replace")
+
+
+def test_ctrl_c_while_the_server_starts_is_quiet_too() -> None:
+    """Ctrl-C while the modules load or a big world is seeded (seconds) stops as quietly."""
+    big = ["--users", "1000", "--conversations", "10000", "--messages", "3000000"]
+    with _process([*CONSOLE_SCRIPT, "serve", "--port", "0", *big]) as process:
+        # httptools' extension loads with roqmock's server modules: from then on roqmock's own code runs.
+        deadline = time.monotonic() + 60
+        while not _loaded(process.pid, "httptools") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        status, err = _interrupt(process)
+    assert status in (0, 130) and "Traceback" not in err, err
+
+
+BAD_FLAGS = [
+    ("--port", "99999"),
+    ("--port", "-1"),
+    ("--port", "abc"),
+    ("--log-level", "bogus"),
+    ("--max-limit", "0"),
+    ("--max-depth", "0"),
+    ("--max-cost", "-3"),
+    ("--users", "-1"),
+    ("--messages", "-5"),
+    ("--conversations", "99999999999"),
+    ("--seed", "ten"),
+    ("--locale", "xx_YY"),
+    ("--token-secret", "short"),
+]
+
+
+@pytest.fixture
+def never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad input must stop ``main`` before it serves: were it to serve, the test fails instead of hanging."""
+
+    def run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("roqmock served despite bad input")
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+
+
+@pytest.mark.usefixtures("never_serve")
+@pytest.mark.parametrize(("flag", "value"), BAD_FLAGS)
+def test_bad_flags_are_usage_errors_that_name_the_flag(
+    flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--empty", flag, value]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: roqmock serve") and f"error: argument {flag}: " in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_port_is_a_usage_error_for_the_real_process() -> None:
+    done = _run("serve", "--port", "99999")
+    assert done.returncode == 2 and "argument --port" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_busy_port_is_named() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        done = _run("serve", "--port", str(port), "--empty")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"port {port} is in use" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def _state_file(tmp_path: Path) -> Path:
+    path = tmp_path / "scenario.json"
+    sizes = ["--users", "3", "--conversations", "2", "--messages", "6"]
+    assert main(["export", "--seed", "42", *sizes, "-o", str(path)]) == 0
+    return path
+
+
+def _inconsistent_state(tmp_path: Path) -> tuple[Path, int]:
+    """A state whose third message is in a conversation that does not exist, and that message's line."""
+    data = json.loads(_state_file(tmp_path).read_text(encoding="utf-8"))
+    message = data["messages"][2]
+    message["conversationId"] = "00000000-0000-4000-8000-000000000000"
+    path = tmp_path / "inconsistent.json"
+    text = json.dumps(data, indent=2)
+    path.write_text(text, encoding="utf-8")
+    return path, text.splitlines().index(f'      "id": "{message["id"]}",') + 1
+
+
+@pytest.mark.usefixtures("never_serve")
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("missing", "no such file"),
+        ("directory", "is a directory"),
+        ("bad json", "line 3 column 22: not JSON"),
+        ("inconsistent", "line {line}: messages: "),
+        ("bad roles json", "line 2 column 2: not JSON"),
+        ("bad role", "line 2, role 'b': 'Bogus' is not a valid Entity"),
+        ("role of strings", "line 1, role 'a': permissions must be a list of strings"),
+    ],
+)
+def test_bad_files_are_one_line_naming_the_file_and_line(
+    case: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flag, path, line = "--state", tmp_path / "state.json", 0
+    if case == "directory":
+        path = tmp_path
+    elif case == "bad json":
+        path.write_text('{\n  "version": 1,\n  "users": [{"id": 1,}]\n}\n', encoding="utf-8")
+    elif case == "inconsistent":
+        path, line = _inconsistent_state(tmp_path)
+    elif case != "missing":
+        flag, path = "--roles", tmp_path / "roles.json"
+        roles = {
+            "bad roles json": '{"a": {"permissions": []}\n "b": {}}',
+            "bad role": '{"a": {"permissions": []},\n "b": {"permissions": ["Bogus:read:all"]}}',
+            "role of strings": '{"a": {"permissions": "Conversation:read:all"}}',
+        }
+        path.write_text(roles[case], encoding="utf-8")
+    assert main(["serve", "--port", "0", flag, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"roqmock serve: error: {flag} {path}") and err.count("\n") == 1, err
+    assert expected.format(line=line) in err
+
+
+def test_version() -> None:
+    done = _run("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"roqmock {metadata.version('roqmock')}"
+
+
+def _help_entries(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """``--help``'s options, each to its help text (argparse wraps long ones onto more lines)."""
+    assert main([*argv, "--help"]) == 0
+    text = capsys.readouterr().out.split("\noptions:\n", 1)[1]
+    entries: dict[str, str] = {}
+    for block in re.split(r"\n(?=  -)", text.rstrip()):
+        first, *more = block.split("\n")
+        option, _, rest = first.strip().partition("  ")
+        entries[option] = " ".join(" ".join([rest, *more]).split())
+    return entries
+
+
+@pytest.mark.parametrize(
+    ("argv", "some"),
+    [
+        ([], ["--version"]),
+        (["serve"], ["--port PORT", "--environment-id ENVIRONMENT_ID", "--log-level", "--sandbox"]),
+        (["export"], ["--seed SEED", "--output FILE, -o FILE"]),
+    ],
+)
+def test_every_option_in_help_says_what_it_does_and_its_default(
+    argv: list[str], some: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    entries = _help_entries(argv, capsys)
+    assert all(any(option.startswith(name) for option in entries) for name in some), entries
+    for option, text in entries.items():
+        assert text, option
+        if option not in ("-h, --help", "--version"):
+            assert "(default: " in text, (option, text)
+
+
+def test_the_banner_lists_every_user_it_counts() -> None:
+    for users, listed in ((6, 7), (20, 8)):
+        mock = _mock("--users", str(users))
+        text = banner(mock, "http://127.0.0.1:4000")
+        count = int(re.search(r"world +(\d+) users", text).group(1))  # type: ignore[union-attr]
+        shown = [user for user in mock.store.world.users.values() if user.id in text]
+        more = re.search(r"and (\d+) more", text)
+        assert count == len(mock.store.world.users) == users + 1  # and the bot
+        assert len(shown) == listed and count == len(shown) + (int(more.group(1)) if more else 0)
+
+
+def test_health_reports_the_seed_a_state_was_exported_with(tmp_path: Path) -> None:
+    path = _state_file(tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["seed"] == 42
+    assert world_summary(_mock("--state", str(path)))["seed"] == 42
+    # A state file from before seeds were written still loads, on --seed (or 1).
+    del data["seed"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert world_summary(_mock("--state", str(path), "--seed", "7"))["seed"] == 7
+    assert world_summary(_mock("--state", str(path)))["seed"] == 1
+
+
+def test_a_programming_error_is_not_reported_as_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise AttributeError("'NoneType' object has no attribute 'users'")
+
+    monkeypatch.setattr("roqmock.cli.dump_world", broken)
+    with pytest.raises(AttributeError):
+        main(["export", "--empty"])

@@ -929,9 +929,11 @@ def test_serve_state_starts_on_exactly_the_exported_world(tmp_path: Path) -> Non
         with httpx.Client(
             base_url=f"{started.url}/__roqmock", headers={SERVER_HEADER: started.server_header}
         ) as client:
+            assert exported.pop("seed") == 13  # GET state is the world alone, without the seed
             assert client.get("state").json() == exported
             health = client.get("health").json()
             assert (health["users"], health["conversations"], health["messages"]) == (4, 2, 6)
+            assert health["seed"] == 13  # the state's, not the --seed 99 the server was started with
             _new_conversation(started.as_super_admin(), started.world, "made in the job")
             assert client.post("reset").status_code == 200
             assert client.get("state").json() == exported

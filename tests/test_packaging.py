@@ -34,7 +34,7 @@ def test_wheel_contents(wheel: Path) -> None:
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[pytest11]" in text and "roqmock = pytest_plugin.plugin" in text
-    assert "roqmock = roqmock.cli:main" in text
+    assert "roqmock = roqmock.__main__:main" in text
 
 
 def test_wheel_ships_the_explorers_bundle_and_not_its_build_tree(wheel: Path) -> None:

@@ -55,7 +55,7 @@ def test_secrets_given_on_the_command_line_are_not_printed() -> None:
 @pytest.mark.parametrize("flag", ["--max-body-bytes", "--max-header-bytes", "--max-cost"])
 def test_limits_must_be_positive(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", flag, "0"]) == 2
-    assert f"{flag} must be at least 1" in capsys.readouterr().err
+    assert f"argument {flag}: must be at least 1" in capsys.readouterr().err
 
 
 def test_cors_is_off_by_default_and_only_for_named_origins(empty_server: RunningServer) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from datetime import UTC, datetime
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from roqmock.domain.clock import Clock, IdSource, is_uuid, parse_iso, to_iso
@@ -119,6 +120,30 @@ def test_same_seed_same_world() -> None:
     other = Store(seed=12)
     seed_world(other, seed=12, size=WorldSize(users=7, conversations=6, messages=50, files=4))
     assert other.world != worlds[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    users=st.integers(2, 12),
+    conversations=st.integers(1, 8),
+    messages=st.integers(1, 120),
+)
+def test_seeded_system_messages_name_only_members_of_their_conversation(
+    seed: int, users: int, conversations: int, messages: int
+) -> None:
+    store = Store(seed=seed)
+    size = WorldSize(users=users, conversations=conversations, messages=messages, files=0, tenants=1)
+    seed_world(store, seed=seed, size=size)
+    world = store.world
+    for message in world.messages.values():
+        if not message.is_system:
+            continue
+        member_ids = world.members_by_conversation[message.conversation_id]
+        names = {world.users[user_id].first_name or "" for user_id in member_ids}
+        strangers = {user.first_name or "" for user in world.users.values()} - names
+        words = set(re.findall(r"[^\W_]+", message.body))
+        assert words & names and not words & strangers, message.body
 
 
 def test_new_writes_come_after_the_seeded_world() -> None:

@@ -22,7 +22,7 @@ from roqmock.domain.store import Store
 from roqmock.faults import NO_INJECTION, Faults
 from roqmock.journal import ANONYMOUS, SUPER_ADMIN, Journal
 from roqmock.seed import WorldSize, seed_world
-from roqmock.state import dump_world, latest_moment, load_world
+from roqmock.state import dump_world, latest_moment, load_world, state_seed
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +196,11 @@ class RoqMock:
             self.store.replace_world(world, latest=latest_moment(world))
             self.journal.clear()
             if as_baseline:
-                self.baseline = replace(self.baseline, state=data, size=None)
+                # A state made by `roqmock export` names its seed: health reports it, as for --state.
+                seed = state_seed(data)
+                self.baseline = replace(
+                    self.baseline, state=data, size=None, seed=self.baseline.seed if seed is None else seed
+                )
 
     # ------------------------------------------------------------ requests
 

@@ -354,6 +354,15 @@ def test_put_state_as_baseline_is_where_reset_returns(server: RoqServer, control
     assert control.get("state").json() == scenario
 
 
+def test_a_state_baseline_reports_the_seed_it_names(control: httpx.Client) -> None:
+    state = {**control.get("state").json(), "seed": 77}
+    assert control.put("state", params={"baseline": "true"}, json=state).json()["seed"] == 77
+    assert control.get("health").json()["seed"] == 77
+    assert control.post("reset").json()["seed"] == 77
+    # Without ?baseline=true a state is no baseline, and the baseline's seed stays.
+    assert control.put("state", json={**state, "seed": 5}).json()["seed"] == 77
+
+
 def test_a_state_baseline_is_not_reported_as_empty(control: httpx.Client) -> None:
     state = control.get("state").json()
     summary = control.put("state", params={"baseline": "true"}, json=state).json()

@@ -243,19 +243,24 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _file_error(where: str, error: OSError, *, missing: str, verb: str) -> CliError:
+    """A file the CLI could not read or write, said in one line that names it."""
+    if isinstance(error, IsADirectoryError):
+        return CliError(f"{where}: is a directory, not a file")
+    if isinstance(error, FileNotFoundError):
+        return CliError(f"{where}: {missing}")
+    if isinstance(error, PermissionError):
+        return CliError(f"{where}: permission denied")
+    return CliError(f"{where}: cannot be {verb} ({error.strerror or error})")
+
+
 def _read_json(flag: str, path: Path) -> tuple[Any, str]:
     """A JSON file's data and text; any problem is a :class:`CliError` naming the file (and line)."""
     where = f"{flag} {path}"
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CliError(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise CliError(f"{where}: is a directory, not a file") from None
-    except PermissionError:
-        raise CliError(f"{where}: permission denied") from None
     except OSError as error:
-        raise CliError(f"{where}: cannot be read ({error.strerror or error})") from None
+        raise _file_error(where, error, missing="no such file", verb="read") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -445,12 +450,9 @@ def export(args: argparse.Namespace) -> None:
         return
     try:
         args.output.write_text(state + "\n", encoding="utf-8")
-    except IsADirectoryError:
-        raise CliError(f"--output {args.output}: is a directory, not a file") from None
-    except FileNotFoundError:
-        raise CliError(f"--output {args.output}: its directory does not exist") from None
     except OSError as error:
-        raise CliError(f"--output {args.output}: cannot be written ({error.strerror or error})") from None
+        where = f"--output {args.output}"
+        raise _file_error(where, error, missing="its directory does not exist", verb="written") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

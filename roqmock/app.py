@@ -57,7 +57,8 @@ class Endpoint:
             # Answered without reading (or holding) the rest of a body that is too big.
             request = Request(scope["method"], scope["path"], headers, b"", query)
             refused = refusal(self.mock, request, body_too_large(limit))
-            await self._send(send, refused, cors_headers(self.mock.settings, request), head=False)
+            cors = cors_headers(self.mock.settings, request)
+            await self._send(send, refused, cors, head=request.method == "HEAD")
             return
         request = Request(scope["method"], scope["path"], headers, b"".join(chunks), query)
         cors = cors_headers(self.mock.settings, request)

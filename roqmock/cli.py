@@ -394,6 +394,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
+        # Listening before the banner is printed: a client that reads it may connect at once, and its
+        # connection waits in the backlog until the server accepts instead of being refused.
+        sock.listen(2048)
     except BaseException:
         sock.close()
         raise

@@ -11,8 +11,8 @@ from typing import Any
 
 from faker.config import AVAILABLE_LOCALES
 
-from roqmock.domain.errors import BadRequest
-from roqmock.endpoints import SERVER_HEADER, Handler, Reply, Request
+from roqmock.domain.errors import BadRequest, Forbidden
+from roqmock.endpoints import Handler, Reply, Request, check_server_header
 from roqmock.mock import Baseline, RoqMock
 from roqmock.seed import WorldSize
 
@@ -20,11 +20,19 @@ PREFIX = "/__roqmock"
 
 
 def _guarded(handler: Handler) -> Handler:
+    """The control API acts in the world the server header may act in: an environment's own, or (the
+    server's environment) any session it names."""
+
     def guarded(mock: RoqMock, request: Request) -> Reply:
-        mock.tokens.check_server_header(request.header(SERVER_HEADER))
+        check_server_header(mock, request)
         return handler(mock, request)
 
     return guarded
+
+
+def _sees_every_session(mock: RoqMock, request: Request) -> bool:
+    """The server's own credentials see every session; another environment's, only its own world."""
+    return check_server_header(mock, request) == mock.settings.environment_id
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -178,12 +186,20 @@ def delete_coverage(mock: RoqMock, request: Request) -> Reply:
 
 
 def list_sessions(mock: RoqMock, request: Request) -> Reply:
-    return Reply(200, {"sessions": mock.root.session_names()})
+    if _sees_every_session(mock, request):
+        return Reply(200, {"sessions": mock.root.session_names()})
+    return Reply(200, {"sessions": [name for name in mock.root.session_names() if name == mock.name]})
 
 
 def end_sessions(mock: RoqMock, request: Request) -> Reply:
-    """End every session, or one with ``?name=NAME``; their worlds are gone."""
-    return Reply(200, {"ended": mock.root.drop_sessions((request.query or {}).get("name"))})
+    """End every session, or one with ``?name=NAME``; their worlds are gone. Another environment's
+    credentials end only that environment's own world."""
+    name = (request.query or {}).get("name")
+    if not _sees_every_session(mock, request):
+        if name not in (None, mock.name):
+            raise Forbidden("An environment's credentials end only its own world")
+        name = mock.name
+    return Reply(200, {"ended": mock.root.drop_sessions(name)})
 
 
 CONTROL_ROUTES: dict[tuple[str, str], Handler] = {

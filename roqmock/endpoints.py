@@ -146,7 +146,7 @@ def _environment(mock: RoqMock, request: Request, path: str) -> tuple[str | None
     return (next(iter(named)) if len(named) == 1 else None), refusals[0]
 
 
-def _check_server_header(mock: RoqMock, request: Request) -> str:
+def check_server_header(mock: RoqMock, request: Request) -> str:
     """The server header's environment id, if it is valid and acts in this world."""
     environment = mock.tokens.check_server_header(request.header(SERVER_HEADER))
     if not mock.accepts(environment):
@@ -254,33 +254,35 @@ def user_token(mock: RoqMock, request: Request) -> Reply:
 
 
 def server_graphql(mock: RoqMock, request: Request) -> Reply:
-    return _server_graph(mock, request, None)
+    return _run(mock, _server_caller(mock, request), request.json(), queries_only=False)
 
 
 def client_graphql(mock: RoqMock, request: Request) -> Reply:
-    return _client_graph(mock, request, None)
+    return _run(mock, _client_caller(mock, request), request.json(), queries_only=True)
 
 
-def _server_graph(mock: RoqMock, request: Request, body: Any) -> Reply:
-    """The server graph runs ``body`` (``None``: the request's JSON body)."""
-    environment = _check_server_header(mock, request)
-    claims = _check_bearer(mock, request, environment)
-    outcome = mock.handle(request.json() if body is None else body, claims.user_id)
-    return Reply(outcome.status, outcome.answer, delay_s=outcome.delay_s)
+def _server_caller(mock: RoqMock, request: Request) -> str | None:
+    """The server graph's caller (``None``: the super admin): a token **and** the server header."""
+    environment = check_server_header(mock, request)
+    return _check_bearer(mock, request, environment).user_id
 
 
-def _client_graph(mock: RoqMock, request: Request, body: Any) -> Reply:
+def _client_caller(mock: RoqMock, request: Request) -> str | None:
     claims = _check_bearer(mock, request)
     if claims.user_id is None:
         raise Unauthorized("The client graph takes user tokens only")
-    outcome = mock.handle(request.json() if body is None else body, claims.user_id, queries_only=True)
+    return claims.user_id
+
+
+def _run(mock: RoqMock, user_id: str | None, body: Any, *, queries_only: bool) -> Reply:
+    outcome = mock.handle(body, user_id, queries_only=queries_only)
     return Reply(outcome.status, outcome.answer, delay_s=outcome.delay_s)
 
 
-def _graph_get(run: Callable[[RoqMock, Request, Any], Reply]) -> Handler:
+def _graph_get(caller: Callable[[RoqMock, Request], str | None], *, queries_only: bool) -> Handler:
     """GET on a graph, as GraphQL over HTTP has it: the explorer for a browser, else a query from the
-    ``query``, ``variables`` and ``operationName`` parameters, with the same credentials as a POST. A
-    mutation is never run from a GET: 405, ``Allow: POST``."""
+    ``query``, ``variables`` and ``operationName`` parameters, with the same credentials as a POST
+    (checked before the document is read). A mutation is never run from a GET: 405, ``Allow: POST``."""
 
     def get(mock: RoqMock, request: Request) -> Reply:
         params = request.query or {}
@@ -290,6 +292,7 @@ def _graph_get(run: Callable[[RoqMock, Request, Any], Reply]) -> Handler:
             raise BadRequest(
                 "A GET on the graph needs a query parameter (or POST a JSON body)", error_code="BAD_REQUEST"
             )
+        user_id = caller(mock, request)
         body = get_request_body(params)
         prepared = mock.engine.prepare(body["query"])
         if prepared.document is not None:
@@ -298,7 +301,7 @@ def _graph_get(run: Callable[[RoqMock, Request, Any], Reply]) -> Handler:
                 raise MethodNotAllowed(
                     f"A {operation.operation.value} cannot be sent with GET: POST it", allow="POST"
                 )
-        return run(mock, request, body)
+        return _run(mock, user_id, body, queries_only=queries_only)
 
     return get
 
@@ -333,9 +336,9 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/v01/authorize/serviceAccount"): service_account_token,
     ("POST", "/v01/authorize"): user_token,
     ("POST", "/v01/server/graphql"): server_graphql,
-    ("GET", "/v01/server/graphql"): _graph_get(_server_graph),
+    ("GET", "/v01/server/graphql"): _graph_get(_server_caller, queries_only=False),
     ("POST", "/v01/graphql"): client_graphql,
-    ("GET", "/v01/graphql"): _graph_get(_client_graph),
+    ("GET", "/v01/graphql"): _graph_get(_client_caller, queries_only=True),
 }
 
 # The graphs answer errors in a GraphQL body; every other path as NestJS does.

@@ -874,6 +874,26 @@ def test_a_stranger_cannot_make_an_environment_world(server: RoqServer, control:
     assert control.get("sessions").json() == {"sessions": []}
 
 
+def test_an_environment_controls_its_own_world_only(server: RoqServer, control: httpx.Client) -> None:
+    """Parallel jobs, each with its own environment id, never see nor end each other's worlds."""
+    job_a, job_b = str(uuid.uuid4()), str(uuid.uuid4())
+    as_a = {SERVER_HEADER: _basic(job_a, server.api_key)}
+    as_b = {SERVER_HEADER: _basic(job_b, server.api_key)}
+    for headers in (as_a, as_b):
+        assert control.post("reset", headers=headers).status_code == 200  # makes each job's world
+    assert control.get("sessions").json() == {"sessions": sorted([job_a, job_b])}
+
+    # A's credentials cannot reach B's world through the session header.
+    for method, path in (("GET", "state"), ("POST", "reset"), ("GET", "requests"), ("GET", "faults")):
+        refused = control.request(method, path, headers={**as_a, SESSION_HEADER: job_b})
+        _error(refused, 401, "INVALID_API_KEY")
+    # A sees and ends its own world only; the server's credentials see every one.
+    assert control.get("sessions", headers=as_a).json() == {"sessions": [job_a]}
+    _error(control.delete("sessions", headers=as_a, params={"name": job_b}), 403, "FORBIDDEN")
+    assert control.delete("sessions", headers=as_a).json() == {"ended": 1}
+    assert control.get("sessions").json() == {"sessions": [job_b]}
+
+
 def test_environment_worlds_count_towards_the_session_limit() -> None:
     from roqmock.endpoints import Request
     from roqmock.mock import MAX_SESSIONS, RoqMock

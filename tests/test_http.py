@@ -530,7 +530,9 @@ def test_a_mutation_is_never_run_from_a_get(empty_server: RunningServer, path: s
     user = json.dumps(reference)
     email = json.dumps(f"{reference}@example.com")
     mutation = f"mutation make {{ createUser(user: {{reference: {user}, email: {email}}}) {{ id }} }}"
-    headers = {**_graph_headers(empty_server), "x-roqmock-session": session}
+    # Credentials each graph takes: the client graph takes user tokens only.
+    token = empty_server.user_token(_new_user(empty_server)) if path == "/v01/graphql" else None
+    headers = {**_graph_headers(empty_server, token), "x-roqmock-session": session}
     for method in (httpx.get, httpx.head):
         response = method(f"{empty_server.url}{path}", params={"query": mutation}, headers=headers)
         assert response.status_code == 405
@@ -544,6 +546,19 @@ def test_a_mutation_is_never_run_from_a_get(empty_server: RunningServer, path: s
     assert [(c["operation"], c["caller"], c["status"], c["ok"]) for c in calls] == [
         ("createUser", "anonymous", 405, False)
     ] * 3
+
+
+@pytest.mark.parametrize("path", ["/v01/server/graphql", "/v01/graphql"])
+def test_a_get_without_credentials_is_refused_before_its_document_is_read(
+    empty_server: RunningServer, path: str
+) -> None:
+    """A stranger's GET never gets as far as the document: neither its mutation (405) nor its syntax."""
+    for document in ('mutation { createUser(user: {reference: "x", email: "x@y.z"}) { id } }', "{ oops"):
+        response = httpx.get(f"{empty_server.url}{path}", params={"query": document})
+        assert response.status_code == 401, response.text
+        # The server graph asks for its server header first, the client graph for a token.
+        missing = "MISSING_AUTH" if path == "/v01/server/graphql" else "UNAUTHORIZED_EXCEPTION"
+        assert _error(response)["response"]["errorCode"] == missing
 
 
 def test_every_405_names_the_allowed_methods(empty_server: RunningServer) -> None:

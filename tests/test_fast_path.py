@@ -310,7 +310,7 @@ class _Features(Visitor):
         self.seen.add(f"feature: inline fragment {condition} type condition")
 
     def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
-        literal = all(not isinstance(argument.value, VariableNode) for argument in node.arguments)
+        literal = all(not isinstance(argument.value, VariableNode) for argument in node.arguments or ())
         self.seen.add(f"feature: @{node.name.value} with a {'literal' if literal else 'variable'}")
 
 

@@ -69,22 +69,22 @@ def enum_types() -> list[GraphQLEnumType]:
 
 
 # graphql-core 3.2.14 and 3.3 pass ``hide_suggestions``; earlier 3.2 releases pass the value alone.
-HIDE_SUGGESTIONS = (
-    [False, True]
+OPTIONS = (
+    [(False,), (True,)]
     if "hide_suggestions" in inspect.signature(GraphQLEnumType.parse_value).parameters
-    else [False]
+    else [()]
 )
 
 
-@pytest.mark.parametrize("hide_suggestions", HIDE_SUGGESTIONS)
-def test_every_enum_takes_graphql_cores_arguments(hide_suggestions: bool) -> None:
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def test_every_enum_takes_graphql_cores_arguments(options: tuple[bool, ...]) -> None:
     types = enum_types()
     assert any(not type_.name.startswith("__") for type_ in types), "the schema has enums of its own"
     for type_ in types:
         for name, value in type_.values.items():
-            assert type_.parse_value(name, hide_suggestions) == value.value
+            assert type_.parse_value(name, *options) == value.value
         with pytest.raises(graphql.GraphQLError) as refused:
-            type_.parse_value("NOT_A_VALUE", hide_suggestions)
+            type_.parse_value("NOT_A_VALUE", *options)
         assert type_.name in refused.value.message and "argument" not in refused.value.message
 
 

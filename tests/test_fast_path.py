@@ -26,10 +26,17 @@ from graphql import (
     DirectiveNode,
     FieldNode,
     GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLString,
     InlineFragmentNode,
     OperationDefinitionNode,
     VariableNode,
     Visitor,
+    execute_sync,
     parse,
     visit,
 )
@@ -38,6 +45,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from roqmock.api.engine import GraphQLEngine
+from roqmock.api.graphql_lines import GRAPHQL_CORE_3_3
+from roqmock.api.plan import DocumentPlans
 from roqmock.config import Settings
 from roqmock.domain.clock import Clock
 from roqmock.domain.permissions import Role, parse_permission
@@ -310,7 +319,7 @@ class _Features(Visitor):
         self.seen.add(f"feature: inline fragment {condition} type condition")
 
     def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
-        literal = all(not isinstance(argument.value, VariableNode) for argument in node.arguments)
+        literal = all(not isinstance(argument.value, VariableNode) for argument in node.arguments or ())
         self.seen.add(f"feature: @{node.name.value} with a {'literal' if literal else 'variable'}")
 
 
@@ -628,3 +637,28 @@ def test_directive_variables_of_other_operations_do_not_stop_the_plan() -> None:
         operation_name="A",
     )
     assert COMPILED.plan_stats["compiled"] == before["compiled"] + 1
+
+
+def test_field_errors_come_in_the_order_of_the_installed_graphql_core() -> None:
+    # graphql-core 3.2 sorts field errors by location and path, 3.3 reports them as they happen: here a
+    # fragment's field fails first but stands later in the text, so the two orders differ.
+    def fail(source: Any, info: GraphQLResolveInfo) -> Any:
+        raise ValueError(f"{info.field_name} of {source}")
+
+    item = GraphQLObjectType(
+        "Item",
+        {"a": GraphQLField(GraphQLString, resolve=fail), "b": GraphQLField(GraphQLString, resolve=fail)},
+    )
+    query = GraphQLObjectType(
+        "Query", {"items": GraphQLField(GraphQLList(item), resolve=lambda *_: ["first", "second"])}
+    )
+    schema = GraphQLSchema(query)
+    document = parse("{ items { ...F b } } fragment F on Item { a }")
+    planned = DocumentPlans.of(document).execute(schema, None, None, None, {})
+    expected = execute_sync(schema, document)
+    assert planned is not None and expected.errors is not None
+    assert planned.data == expected.data
+    assert [error.formatted for error in planned.errors] == [error.formatted for error in expected.errors]
+    as_happened = ["a of first", "b of first", "a of second", "b of second"]
+    by_location = ["b of first", "b of second", "a of first", "a of second"]
+    assert [error.message for error in planned.errors] == (as_happened if GRAPHQL_CORE_3_3 else by_location)

@@ -21,7 +21,6 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLObjectType,
-    GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -37,6 +36,7 @@ from graphql import (
 from roqmock.api.compat import repair_enum_parse_value
 from roqmock.api.cost import DEFAULT_MAX_COST, document_cost
 from roqmock.api.errors import format_graphql_error, request_error
+from roqmock.api.graphql_lines import Info
 from roqmock.api.plan import DocumentPlans, integral_floats
 from roqmock.api.resolvers import BINDABLES, RequestContext
 from roqmock.domain.errors import BadRequest, Forbidden
@@ -68,7 +68,7 @@ def _snake(name: str) -> str:
 
 
 def _attribute_resolver(attribute: str) -> Any:
-    def resolve(source: Any, info: GraphQLResolveInfo) -> Any:
+    def resolve(source: Any, info: Info) -> Any:
         if isinstance(source, Mapping):
             return source.get(info.field_name)
         return getattr(source, attribute, None)

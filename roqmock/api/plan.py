@@ -6,7 +6,8 @@ of every object. A plan does that work once per (document, operation, values of 
 time, and each field becomes a :class:`Step` that knows how to resolve and complete itself. Running a plan
 follows graphql-core's rules to the letter (error locations and paths, null propagation, serial mutations,
 error order) and calls the same resolvers and serializers, so its answers are graphql-core's answers;
-``tests/test_fast_path.py`` checks that claim with Hypothesis.
+``tests/test_fast_path.py`` checks that claim with Hypothesis. Where graphql-core's lines (3.2, 3.3)
+differ, plans follow the installed one through :mod:`roqmock.api.graphql_lines`.
 
 What a plan does not cover (introspection, an ambiguous operation, variables that do not coerce, a null
 directive argument) returns ``None`` before anything runs, and the engine hands the request to graphql-core.
@@ -30,7 +31,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLResolveInfo,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
@@ -39,11 +39,25 @@ from graphql import (
     located_error,
     visit,
 )
-from graphql.execution.collect_fields import collect_fields, collect_sub_fields
-from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.language import Visitor
 from graphql.pyutils import Path, Undefined, inspect, is_awaitable, is_iterable
 
+from roqmock.api.graphql_lines import (
+    NO_VARIABLES,
+    OUTPUT_COERCION,
+    RESOLVE_INFO_EXTRAS,
+    Info,
+    LineVariables,
+    ResolveInfo,
+    VariableValuesFor,
+    collect_root_fields,
+    collect_subfields,
+    finish_errors,
+    get_argument_values,
+    get_variable_values,
+    has_default,
+    variable_values_for,
+)
 from roqmock.api.variables import VariablesCoercer, compile_variables
 
 Completer = Callable[["_Run", Any, Path], Any]
@@ -97,18 +111,22 @@ class Plan:
     serial: bool
     fragments: dict[str, FragmentDefinitionNode]
 
-    def run(self, schema: GraphQLSchema, variables: dict[str, Any], context: Any) -> PlanResult:
+    def run(self, schema: GraphQLSchema, variables: Variables, context: Any) -> PlanResult:
         state = _Run(schema, self, variables, context)
         try:
             data: dict[str, Any] | None = state.object(self.root, None, None)
         except GraphQLError as error:
-            state.errors.append(error)
+            state.errors.append((error, None))
             data = None
-        errors = state.errors
-        if errors:
-            # graphql-core's build_response orders errors so.
-            errors.sort(key=lambda error: (error.locations or [], error.path or [], error.message))
-        return PlanResult(data, errors)
+        return PlanResult(data, finish_errors(state.errors) if state.errors else [])
+
+
+@dataclass(frozen=True, slots=True)
+class Variables:
+    """A request's coerced variables: as a dict for the plan, and in the form graphql-core's line takes."""
+
+    coerced: dict[str, Any]
+    line: LineVariables
 
 
 @dataclass(slots=True)
@@ -118,7 +136,9 @@ class DocumentPlans:
     document: DocumentNode
     directive_variables: tuple[str, ...]
     variants: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
-    coercers: dict[str | None, VariablesCoercer | None] = field(default_factory=dict)
+    coercers: dict[str | None, tuple[VariablesCoercer | None, VariableValuesFor]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def of(cls, document: DocumentNode) -> DocumentPlans:
@@ -140,8 +160,10 @@ class DocumentPlans:
         if variables is None:
             return None
         # An operation defines every variable it uses (validation saw to it): only its own count.
-        defined = {definition.variable.name.value for definition in operation.variable_definitions}
-        values = tuple(variables.get(name, Undefined) for name in self.directive_variables if name in defined)
+        # graphql-core 3.3's parser leaves an absent list None, 3.2's an empty tuple.
+        defined = {definition.variable.name.value for definition in operation.variable_definitions or ()}
+        coerced = variables.coerced
+        values = tuple(coerced.get(name, Undefined) for name in self.directive_variables if name in defined)
         if any(not isinstance(value, bool) for value in values):
             return None
         key = (operation_name, values)
@@ -149,7 +171,7 @@ class DocumentPlans:
             plan = self.variants[key]
         else:
             try:
-                plan = _Compiler(schema, fragments, variables, memos).plan(operation)
+                plan = _Compiler(schema, operation, fragments, variables.line, memos).plan()
             except Unsupported:
                 plan = None
             if len(self.variants) < MAX_VARIANTS:
@@ -164,21 +186,20 @@ class DocumentPlans:
         operation: OperationDefinitionNode,
         operation_name: str | None,
         raw_variables: dict[str, Any],
-    ) -> dict[str, Any] | None:
+    ) -> Variables | None:
         """The coerced variables; ``None`` when they do not coerce (graphql-core then reports why)."""
         if operation_name in self.coercers:
-            coercer = self.coercers[operation_name]
+            coercer, line_form = self.coercers[operation_name]
         else:
-            coercer = self.coercers[operation_name] = compile_variables(
-                schema, operation.variable_definitions
-            )
+            definitions = operation.variable_definitions or ()
+            coercer = compile_variables(schema, definitions)
+            line_form = variable_values_for(schema, definitions)
+            self.coercers[operation_name] = coercer, line_form
         coerced = coercer(raw_variables) if coercer is not None else None
         if coerced is not None:
-            return coerced
-        variables = get_variable_values(
-            schema, operation.variable_definitions or (), raw_variables, max_errors=50
-        )
-        return None if isinstance(variables, list) else variables
+            return Variables(coerced, line_form(raw_variables, coerced))
+        variables = get_variable_values(schema, operation.variable_definitions or (), raw_variables)
+        return None if isinstance(variables, list) else Variables(*variables)
 
 
 # ---------------------------------------------------------------- running
@@ -187,12 +208,13 @@ class DocumentPlans:
 class _Run:
     __slots__ = ("context", "errors", "plan", "schema", "variables")
 
-    def __init__(self, schema: GraphQLSchema, plan: Plan, variables: dict[str, Any], context: Any) -> None:
+    def __init__(self, schema: GraphQLSchema, plan: Plan, variables: Variables, context: Any) -> None:
         self.schema = schema
         self.plan = plan
         self.variables = variables
         self.context = context
-        self.errors: list[GraphQLError] = []
+        # Each field error with the position it nulled (graphql_lines.finish_errors reports them).
+        self.errors: list[tuple[GraphQLError, Path | None]] = []
 
     def object(self, plan: ObjectPlan, source: Any, path: Path | None) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -232,11 +254,11 @@ class _Run:
             error = located_error(raw_error, step.nodes, path.as_list())
             if step.non_null:
                 raise error from None
-            self.errors.append(error)
+            self.errors.append((error, path))
             return None
 
     def _arguments(self, step: Step) -> dict[str, Any]:
-        variables = self.variables
+        variables = self.variables.coerced
         if step.passed is not None:
             # Each argument a bare variable that was given: graphql-core would pass its value as is.
             arguments = {}
@@ -248,11 +270,11 @@ class _Run:
             else:
                 return arguments
         assert step.definition is not None
-        return get_argument_values(step.definition, step.nodes[0], variables)
+        return get_argument_values(step.definition, step.nodes[0], self.variables.line)
 
-    def _info(self, step: Step, path: Path) -> GraphQLResolveInfo:
+    def _info(self, step: Step, path: Path) -> Info:
         assert step.definition is not None
-        return GraphQLResolveInfo(
+        return ResolveInfo(
             step.name,
             step.nodes,
             step.definition.type,
@@ -262,9 +284,10 @@ class _Run:
             self.plan.fragments,
             None,
             self.plan.operation,
-            self.variables,
+            self.variables.line,
             self.context,
             is_awaitable,
+            *RESOLVE_INFO_EXTRAS,
         )
 
 
@@ -275,23 +298,25 @@ class _Compiler:
     def __init__(
         self,
         schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
         fragments: dict[str, FragmentDefinitionNode],
-        variables: dict[str, Any],
+        variables: LineVariables,
         memos: dict[str, dict[Any, Any]],
     ) -> None:
         self.schema = schema
+        self.operation = operation
         self.fragments = fragments
         self.variables = variables
         self.memos = memos
 
-    def plan(self, operation: OperationDefinitionNode) -> Plan:
+    def plan(self) -> Plan:
+        operation = self.operation
         if operation.operation is OperationType.SUBSCRIPTION:
             raise Unsupported("subscriptions")
         root_type = self.schema.get_root_type(operation.operation)
         if root_type is None:
             raise Unsupported("no root type")
-        selection = operation.selection_set
-        fields = collect_fields(self.schema, self.fragments, self.variables, root_type, selection)
+        fields = collect_root_fields(self.schema, self.fragments, self.variables, root_type, operation)
         return Plan(
             operation,
             self._object(root_type, fields),
@@ -349,12 +374,12 @@ class _Compiler:
                 nonlocal uses_variables
                 uses_variables = True
 
-        for argument in node.arguments:
+        for argument in node.arguments or ():
             visit(argument, FindVariables())
         if uses_variables:
             return None
         try:
-            return get_argument_values(definition, node, {})
+            return get_argument_values(definition, node, NO_VARIABLES)
         except Exception:
             return None  # let the call raise it, located at the field, as graphql-core does
 
@@ -370,9 +395,10 @@ class _Compiler:
         if is_leaf_type(inner):
             return self._leaf(inner, non_null, null_message)
         if isinstance(inner, GraphQLObjectType):
-            sub_plan = self._object(
-                inner, collect_sub_fields(self.schema, self.fragments, self.variables, inner, nodes)
+            sub_fields = collect_subfields(
+                self.schema, self.fragments, self.variables, self.operation, inner, nodes
             )
+            sub_plan = self._object(inner, sub_fields)
 
             def complete_object(run: _Run, value: Any, path: Path) -> Any:
                 if value is None or value is Undefined:
@@ -419,14 +445,14 @@ class _Compiler:
                     error = located_error(raw_error, nodes, element_path.as_list())
                     if item_non_null:
                         raise error from None
-                    run.errors.append(error)
+                    run.errors.append((error, element_path))
                     append(None)
             return completed
 
         return complete_list
 
     def _leaf(self, type_: Any, non_null: bool = True, null_message: str = "") -> Completer:
-        serialize = type_.serialize
+        serialize = getattr(type_, OUTPUT_COERCION)
         memo = self.memos.setdefault(type_.name, {}) if type_.name == "Date" else None
 
         def complete_leaf(run: _Run, value: Any, path: Path) -> Any:
@@ -439,7 +465,7 @@ class _Compiler:
             serialized = serialize(value)
             if serialized is Undefined or serialized is None:
                 raise TypeError(
-                    f"Expected `{inspect(type_)}.serialize({inspect(value)})`"
+                    f"Expected `{inspect(type_)}.{OUTPUT_COERCION}({inspect(value)})`"
                     f" to return non-nullable value, returned: {inspect(serialized)}"
                 )
             if memo is not None and type(value) is datetime:
@@ -453,12 +479,12 @@ class _Compiler:
 
 def _passed_variables(definition: GraphQLField, node: FieldNode) -> tuple[tuple[str, str, bool], ...] | None:
     """When every argument given is a bare ``$variable`` and the others have no default: which ones."""
-    given = {argument.name.value: argument.value for argument in node.arguments}
+    given = {argument.name.value: argument.value for argument in node.arguments or ()}
     passed = []
     for name, argument in definition.args.items():
         value = given.get(name)
         if value is None:
-            if argument.default_value is not Undefined or isinstance(argument.type, GraphQLNonNull):
+            if has_default(argument) or isinstance(argument.type, GraphQLNonNull):
                 return None
             continue
         if not isinstance(value, VariableNode):
@@ -523,7 +549,7 @@ def _directive_variables(document: DocumentNode) -> tuple[str, ...]:
 
     class FindDirectiveVariables(Visitor):
         def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
-            for argument in node.arguments:
+            for argument in node.arguments or ():
                 if isinstance(argument.value, VariableNode):
                     names[argument.value.name.value] = None
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from ariadne import MutationType, ObjectType, QueryType, ScalarType
 from ariadne.types import SchemaBindable
-from graphql import GraphQLResolveInfo
 
+from roqmock.api.graphql_lines import Info
 from roqmock.domain.clock import parse_iso, to_iso
 from roqmock.domain.lists import ListArgs, Page
 from roqmock.domain.models import Conversation, File, Message, User
@@ -26,7 +26,7 @@ class RequestContext:
     actor: Actor
 
 
-def _ctx(info: GraphQLResolveInfo) -> RequestContext:
+def _ctx(info: Info) -> RequestContext:
     context: RequestContext = info.context
     return context
 
@@ -75,49 +75,49 @@ mutation = MutationType()
 
 
 @query.field("conversations")
-def _conversations(_: None, info: GraphQLResolveInfo, **kwargs: Any) -> Page[Conversation]:
+def _conversations(_: None, info: Info, **kwargs: Any) -> Page[Conversation]:
     ctx = _ctx(info)
     return ctx.service.conversations(ctx.actor, _list_args(kwargs))
 
 
 @query.field("messages")
-def _messages(_: None, info: GraphQLResolveInfo, **kwargs: Any) -> Page[Message]:
+def _messages(_: None, info: Info, **kwargs: Any) -> Page[Message]:
     ctx = _ctx(info)
     return ctx.service.messages(ctx.actor, _list_args(kwargs))
 
 
 @query.field("messageFileUrl")
-def _message_file_url(_: None, info: GraphQLResolveInfo, id: str, fileId: str) -> str:
+def _message_file_url(_: None, info: Info, id: str, fileId: str) -> str:
     ctx = _ctx(info)
     return ctx.service.message_file_url(ctx.actor, id, fileId)
 
 
 @query.field("users")
-def _users(_: None, info: GraphQLResolveInfo, **kwargs: Any) -> Page[User]:
+def _users(_: None, info: Info, **kwargs: Any) -> Page[User]:
     ctx = _ctx(info)
     return ctx.service.users(ctx.actor, _list_args(kwargs))
 
 
 @query.field("user")
-def _user(_: None, info: GraphQLResolveInfo, id: str) -> User:
+def _user(_: None, info: Info, id: str) -> User:
     ctx = _ctx(info)
     return ctx.service.user(ctx.actor, id)
 
 
 @query.field("files")
-def _files(_: None, info: GraphQLResolveInfo, **kwargs: Any) -> Page[File]:
+def _files(_: None, info: Info, **kwargs: Any) -> Page[File]:
     ctx = _ctx(info)
     return ctx.service.files(ctx.actor, _list_args(kwargs))
 
 
 @query.field("file")
-def _file(_: None, info: GraphQLResolveInfo, id: str) -> File:
+def _file(_: None, info: Info, id: str) -> File:
     ctx = _ctx(info)
     return ctx.service.file(ctx.actor, id)
 
 
 @mutation.field("createConversation")
-def _create_conversation(_: None, info: GraphQLResolveInfo, conversation: dict[str, Any]) -> Conversation:
+def _create_conversation(_: None, info: Info, conversation: dict[str, Any]) -> Conversation:
     ctx = _ctx(info)
     return ctx.service.create_conversation(
         ctx.actor,
@@ -131,25 +131,25 @@ def _create_conversation(_: None, info: GraphQLResolveInfo, conversation: dict[s
 
 
 @mutation.field("deleteConversation")
-def _delete_conversation(_: None, info: GraphQLResolveInfo, id: str) -> str:
+def _delete_conversation(_: None, info: Info, id: str) -> str:
     ctx = _ctx(info)
     return ctx.service.delete_conversation(ctx.actor, id)
 
 
 @mutation.field("assignTagsToConversation")
-def _assign_tags(_: None, info: GraphQLResolveInfo, conversationId: str, tags: list[str]) -> bool:
+def _assign_tags(_: None, info: Info, conversationId: str, tags: list[str]) -> bool:
     ctx = _ctx(info)
     return ctx.service.assign_tags(ctx.actor, conversationId, tags)
 
 
 @mutation.field("unassignTagsFromConversation")
-def _unassign_tags(_: None, info: GraphQLResolveInfo, conversationId: str, tags: list[str]) -> bool:
+def _unassign_tags(_: None, info: Info, conversationId: str, tags: list[str]) -> bool:
     ctx = _ctx(info)
     return ctx.service.unassign_tags(ctx.actor, conversationId, tags)
 
 
 @mutation.field("createMessage")
-def _create_message(_: None, info: GraphQLResolveInfo, message: dict[str, Any]) -> bool:
+def _create_message(_: None, info: Info, message: dict[str, Any]) -> bool:
     ctx = _ctx(info)
     ctx.service.create_message(
         ctx.actor,
@@ -177,7 +177,7 @@ _USER_INPUT_NAMES = {
 
 
 @mutation.field("createUser")
-def _create_user(_: None, info: GraphQLResolveInfo, user: dict[str, Any]) -> User:
+def _create_user(_: None, info: Info, user: dict[str, Any]) -> User:
     ctx = _ctx(info)
     profile = {_USER_INPUT_NAMES[name]: value for name, value in user.items() if name in _USER_INPUT_NAMES}
     return ctx.service.create_user(
@@ -191,13 +191,13 @@ def _create_user(_: None, info: GraphQLResolveInfo, user: dict[str, Any]) -> Use
 
 
 @mutation.field("assignRolesToUser")
-def _assign_roles(_: None, info: GraphQLResolveInfo, roleKeys: list[str], userId: str) -> bool:
+def _assign_roles(_: None, info: Info, roleKeys: list[str], userId: str) -> bool:
     ctx = _ctx(info)
     return ctx.service.assign_roles(ctx.actor, userId, roleKeys)
 
 
 @mutation.field("unassignRolesFromUser")
-def _unassign_roles(_: None, info: GraphQLResolveInfo, roleKeys: list[str], userId: str) -> bool:
+def _unassign_roles(_: None, info: Info, roleKeys: list[str], userId: str) -> bool:
     ctx = _ctx(info)
     return ctx.service.unassign_roles(ctx.actor, userId, roleKeys)
 
@@ -208,12 +208,12 @@ conversation_type = ObjectType("ConversationModel")
 
 
 @conversation_type.field("users")
-def _conversation_users(conversation: Conversation, info: GraphQLResolveInfo) -> Page[Any]:
+def _conversation_users(conversation: Conversation, info: Info) -> Page[Any]:
     return _ctx(info).service.conversation_users(conversation)
 
 
 @conversation_type.field("tags")
-def _conversation_tags(conversation: Conversation, info: GraphQLResolveInfo) -> Page[Any]:
+def _conversation_tags(conversation: Conversation, info: Info) -> Page[Any]:
     return _ctx(info).service.conversation_tags(conversation)
 
 
@@ -221,7 +221,7 @@ message_type = ObjectType("MessageModel")
 
 
 @message_type.field("file")
-def _message_file(message: Message, info: GraphQLResolveInfo) -> File | None:
+def _message_file(message: Message, info: Info) -> File | None:
     ctx = _ctx(info)
     return ctx.service.message_file(ctx.actor, message)
 
@@ -230,18 +230,18 @@ user_type = ObjectType("UserModel")
 
 
 @user_type.field("tenant")
-def _user_tenant(user: User, info: GraphQLResolveInfo) -> Any:
+def _user_tenant(user: User, info: Info) -> Any:
     return _ctx(info).service.tenant(user)
 
 
 @user_type.field("roles")
-def _user_roles(user: User, info: GraphQLResolveInfo) -> Page[Role]:
+def _user_roles(user: User, info: Info) -> Page[Role]:
     roles = _ctx(info).service.user_roles(user)
     return Page(roles, len(roles))
 
 
 @user_type.field("userGroups")
-def _user_groups(user: User, info: GraphQLResolveInfo) -> Page[Any]:
+def _user_groups(user: User, info: Info) -> Page[Any]:
     return Page([], 0)
 
 
@@ -249,12 +249,12 @@ role_type = ObjectType("RoleModel")
 
 
 @role_type.field("id")
-def _role_id(role: Role, info: GraphQLResolveInfo) -> str:
+def _role_id(role: Role, info: Info) -> str:
     return role_id(role.key)
 
 
 @role_type.field("reference")
-def _role_reference(role: Role, info: GraphQLResolveInfo) -> str:
+def _role_reference(role: Role, info: Info) -> str:
     return role.key
 
 
@@ -262,18 +262,18 @@ file_type = ObjectType("FileModel")
 
 
 @file_type.field("fileCategory")
-def _file_category(file: File, info: GraphQLResolveInfo) -> Any:
+def _file_category(file: File, info: Info) -> Any:
     return _ctx(info).service.file_category(file)
 
 
 @file_type.field("createdByUser")
-def _file_creator(file: File, info: GraphQLResolveInfo) -> User | None:
+def _file_creator(file: File, info: Info) -> User | None:
     ctx = _ctx(info)
     return ctx.service.file_creator(ctx.actor, file)
 
 
 @file_type.field("fileAssociations")
-def _file_associations(file: File, info: GraphQLResolveInfo) -> Page[Any]:
+def _file_associations(file: File, info: Info) -> Page[Any]:
     ctx = _ctx(info)
     return ctx.service.file_associations(ctx.actor, file)
 

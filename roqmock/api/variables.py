@@ -1,16 +1,16 @@
 """Variable coercion compiled per operation: graphql-core's ``get_variable_values`` for well-formed input.
 
 graphql-core walks each variable's type afresh on every request. :func:`compile_variables` walks it once
-and returns a function that coerces a request's variables the same way, calling the same ``parse_value``
-of every scalar and enum. At the first sign of input graphql-core would refuse (a missing required value,
-an unknown field, a scalar that does not parse) it returns ``None``, and the caller asks graphql-core,
-whose errors are then exactly graphql-core's.
+and returns a function that coerces a request's variables the same way, calling the same method of every
+scalar and enum (``parse_value`` on graphql-core 3.2, ``coerce_input_value`` on 3.3). At the first sign of
+input graphql-core would refuse (a missing required value, an unknown field, a scalar that does not parse)
+it returns ``None``, and the caller asks graphql-core, whose errors are then exactly graphql-core's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any, cast
+from typing import Any
 
 from graphql import (
     GraphQLInputObjectType,
@@ -19,12 +19,14 @@ from graphql import (
     GraphQLNonNull,
     GraphQLSchema,
     VariableDefinitionNode,
+    assert_input_type,
     is_input_type,
     is_leaf_type,
     type_from_ast,
-    value_from_ast,
 )
 from graphql.pyutils import Undefined, is_iterable
+
+from roqmock.api.graphql_lines import default_of, input_coercion, literal_value
 
 Coercer = Callable[[Any], Any]
 VariablesCoercer = Callable[[dict[str, Any]], dict[str, Any] | None]
@@ -45,10 +47,10 @@ def compile_variables(
         type_ = type_from_ast(schema, definition.type)
         if type_ is None or not is_input_type(type_):
             return None
-        input_type = cast(GraphQLInputType, type_)
+        input_type = assert_input_type(type_)
         default: Any = Undefined
         if definition.default_value is not None:
-            default = value_from_ast(definition.default_value, input_type)
+            default = literal_value(definition.default_value, input_type)
             if default is Undefined:
                 return None
         plan.append((name, _coercer(input_type, memo), isinstance(input_type, GraphQLNonNull), default))
@@ -99,7 +101,7 @@ def _coercer(type_: GraphQLInputType, memo: dict[str, Coercer]) -> Coercer:
         known = memo.get(type_.name)
         return known if known is not None else _object_coercer(type_, memo)
     if is_leaf_type(type_):
-        parse_value = type_.parse_value  # type: ignore[union-attr]
+        parse_value = input_coercion(type_)
 
         def coerce_leaf(value: Any) -> Any:
             if value is None or value is Undefined:
@@ -150,7 +152,5 @@ def _object_coercer(type_: GraphQLInputObjectType, memo: dict[str, Coercer]) -> 
     memo[type_.name] = coerce_object
     for name, field in type_.fields.items():
         non_null = isinstance(field.type, GraphQLNonNull)
-        fields.append(
-            (name, field.out_name or name, _coercer(field.type, memo), non_null, field.default_value)
-        )
+        fields.append((name, field.out_name or name, _coercer(field.type, memo), non_null, default_of(field)))
     return coerce_object

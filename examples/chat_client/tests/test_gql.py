@@ -9,13 +9,13 @@ import base64
 
 import httpx
 import pytest
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXTransport
 from roqmock.testing import Roq, RoqServer, WorldView
 
 CONVERSATIONS = gql("query { conversations(limit: 100) { totalCount data { id title } } }")
-SEND = gql("mutation($message: MessageCreateDto!) { createMessage(message: $message) }")
+SEND = "mutation($message: MessageCreateDto!) { createMessage(message: $message) }"
 
 
 def _headers(
@@ -53,7 +53,7 @@ def test_gql_over_http_gets_roqs_errors(roq_server: RoqServer, roq_world: WorldV
     message = {"authorId": bob.id, "body": "forged", "conversationId": conversation.id, "isSystem": False}
     transport = HTTPXTransport(roq_server.graphql_url, headers=headers)
     with Client(transport=transport) as session, pytest.raises(TransportQueryError) as refused:
-        session.execute(SEND, variable_values={"message": message})
+        session.execute(GraphQLRequest(SEND, variable_values={"message": message}))
     [error] = refused.value.errors or []
     assert error["extensions"]["response"]["statusCode"] == 403
     assert error["extensions"]["code"] == "FORBIDDEN"

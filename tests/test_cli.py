@@ -145,7 +145,7 @@ def _loaded(pid: int, library: str) -> bool:
 
 def test_ctrl_c_while_the_server_starts_is_quiet_too() -> None:
     """Ctrl-C while the modules load or a big world is seeded (seconds) stops as quietly."""
-    big = ["--users", "1000", "--conversations", "10000", "--messages", "3000000"]
+    big = ["--users", "1000", "--conversations", "10000", "--messages", "300000"]
     with _process([*CONSOLE_SCRIPT, "serve", "--port", "0", *big]) as process:
         # httptools' extension loads with roqmock's server modules: from then on roqmock's own code runs.
         deadline = time.monotonic() + 60

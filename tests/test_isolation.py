@@ -602,21 +602,16 @@ class RootReads:
         return self._ask("file", file_id, query, lambda data: data["file"]["id"] == file_id)
 
     def message(self, message_id: str) -> bool:
-        query = "query($id: ID!) { messages(filter: {id: {equalTo: $id}}) { data { id } } }"
-        return self._ask(
-            "message",
-            message_id,
-            query,
-            lambda data: [r["id"] for r in data["messages"]["data"]] == [message_id],
-        )
+        return self._listed("messages", message_id)
 
     def conversation(self, conversation_id: str) -> bool:
-        query = "query($id: ID!) { conversations(filter: {id: {equalTo: $id}}) { data { id } } }"
+        return self._listed("conversations", conversation_id)
+
+    def _listed(self, root: str, record_id: str) -> bool:
+        """Whether the root list, filtered on this id, shows the record."""
+        query = f"query($id: ID!) {{ {root}(filter: {{id: {{equalTo: $id}}}}) {{ data {{ id }} }} }}"
         return self._ask(
-            "conversation",
-            conversation_id,
-            query,
-            lambda data: [r["id"] for r in data["conversations"]["data"]] == [conversation_id],
+            root, record_id, query, lambda data: [r["id"] for r in data[root]["data"]] == [record_id]
         )
 
     def conversation_with_member(self, member_id: str) -> bool:

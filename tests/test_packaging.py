@@ -45,28 +45,28 @@ def test_wheel_ships_the_explorers_bundle_and_not_its_build_tree(wheel: Path) ->
     assert not any("node_modules" in name or name.startswith("explorer/") for name in names)
 
 
+def _run_from_unpacked(wheel: Path, where: Path, code: str) -> str:
+    """What ``code`` prints, run with the unpacked wheel first on the path; its own checks must pass."""
+    zipfile.ZipFile(wheel).extractall(where)
+    probe = f"import sys; sys.path.insert(0, sys.argv[1]); {code}"
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(where)], capture_output=True, text=True, check=True, timeout=60
+    )
+    return result.stdout.strip()
+
+
 def test_installed_wheel_serves_the_explorer_from_itself(wheel: Path, tmp_path: Path) -> None:
-    zipfile.ZipFile(wheel).extractall(tmp_path)
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]);"
+    code = (
         "from roqmock.explorer import page;"
         "reply = page.explorer_page(); assert reply.status == 200, reply.body;"
         "print(page._static())"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert Path(result.stdout.strip()) == tmp_path / "roqmock" / "explorer" / "static"
+    assert Path(_run_from_unpacked(wheel, tmp_path, code)) == tmp_path / "roqmock" / "explorer" / "static"
 
 
 def test_installed_wheel_loads_its_own_schema(wheel: Path, tmp_path: Path) -> None:
-    zipfile.ZipFile(wheel).extractall(tmp_path)
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1]);"
+    code = (
         "from roqmock.sdl import sdl_path, load_sdl;"
         "print(sdl_path()); assert 'type ConversationModel' in load_sdl()"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert Path(result.stdout.strip()) == tmp_path / "roqmock" / "schema" / "roq.graphql"
+    assert Path(_run_from_unpacked(wheel, tmp_path, code)) == tmp_path / "roqmock" / "schema" / "roq.graphql"

@@ -1,8 +1,10 @@
 """roqmock's pytest plugin, as a downstream project meets it: fixtures, options, marker, reports.
 
-Most tests generate a small test suite and run it in a fresh pytest process (``pytester``, subprocess mode),
-so that the plugin is loaded through its ``pytest11`` entry point exactly as in a user's project and no
-state leaks between runs.
+Most tests generate a small test suite and run it with a pytest of its own (``pytester``): a new config
+loads the plugin through its ``pytest11`` entry point exactly as in a user's project, and the plugin keeps
+its state in that config's stash, so nothing leaks between runs. They run in this process (a fresh
+interpreter costs seconds of imports per run); the test of determinism across runs uses fresh processes,
+whose hash seeds differ.
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ HEADER = re.compile(r"^roqmock: seed (\d+) \((--roq-seed|roq_seed|random)\), loc
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """The generated suite in its own pytest process, as a downstream project would run it."""
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    """The generated suite under a pytest of its own, as a downstream project would run it."""
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+
+
+def run_in_subprocess(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """The generated suite in a fresh interpreter: another hash seed, nothing imported before.
+    (schemathesis, this suite's fuzzer, is no plugin a downstream project has: its import costs seconds.)"""
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", *args)
 
 
 def header(result: pytest.RunResult) -> tuple[int, str, str]:
@@ -162,7 +170,7 @@ def test_same_seed_gives_the_same_world_in_separate_runs(
     worlds: dict[str, dict[str, Any]] = {}
     for name, seed in (("first", "4242"), ("again", "4242"), ("other", "4243")):
         monkeypatch.setenv("ROQ_DUMP", str(tmp_path / name))
-        run(pytester, "--roq-seed", seed).assert_outcomes(passed=2)
+        run_in_subprocess(pytester, "--roq-seed", seed).assert_outcomes(passed=2)
         for fixture in ("roq", "server"):
             worlds[f"{name}.{fixture}"] = json.loads((tmp_path / f"{name}.{fixture}.json").read_text())
 
@@ -374,7 +382,7 @@ def test_7_server_back_to_the_run_world(roq_server):
 
 
 def test_each_test_gets_a_fresh_world(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_isolation=ISOLATION_SUITE)
+    pytester.makepyfile(test_fresh_worlds=ISOLATION_SUITE)
     result = run(pytester, "--roq-seed", "2024", "-v")
     result.assert_outcomes(passed=7)
     # In file order: the writers ran before the readers.

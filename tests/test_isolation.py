@@ -678,14 +678,19 @@ def _shown_by_root(roq: Roq, user: User, field: str, record_id: str) -> bool:
     return "errors" not in answer
 
 
-def test_a_files_creator_and_associations_show_only_what_the_root_fields_show() -> None:
-    """The case that leaked: a file's creator in another tenant, whom ``user(id)`` and ``users`` hide."""
-    roq = Roq.create(
+def _two_tenant_world() -> Roq:
+    """A small world of two tenants whose user-1 reads files made in the other tenant."""
+    return Roq.create(
         seed=3,
         size=WorldSize(users=6, conversations=4, messages=30, files=4, tenants=2),
         settings=SETTINGS,
         engine=ENGINE,
     )
+
+
+def test_a_files_creator_and_associations_show_only_what_the_root_fields_show() -> None:
+    """The case that leaked: a file's creator in another tenant, whom ``user(id)`` and ``users`` hide."""
+    roq = _two_tenant_world()
     user = roq.world.user("user-1")
     query = """{ files { data { id createdByUserId createdByUser { id }
                  fileAssociations { data { entityReference } totalCount } } } }"""
@@ -718,12 +723,7 @@ def test_a_files_creator_and_associations_show_only_what_the_root_fields_show() 
 
 
 def test_a_messages_file_is_null_for_a_caller_who_may_not_read_files() -> None:
-    roq = Roq.create(
-        seed=3,
-        size=WorldSize(users=6, conversations=4, messages=30, files=4, tenants=2),
-        settings=SETTINGS,
-        engine=ENGINE,
-    )
+    roq = _two_tenant_world()
     user = roq.world.user("user-1")
     admin = roq.as_super_admin()
     admin.assign_roles_to_user(user.id, ["message-reader"])

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from inner_pytest import UNRELATED_PLUGINS_OFF
 
 from roqmock.testing import Roq
 
@@ -31,13 +32,12 @@ HEADER = re.compile(r"^roqmock: seed (\d+) \((--roq-seed|roq_seed|random)\), loc
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """The generated suite under a pytest of its own, as a downstream project would run it."""
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+    return pytester.runpytest_inprocess(*UNRELATED_PLUGINS_OFF, *args)
 
 
 def run_in_subprocess(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """The generated suite in a fresh interpreter: another hash seed, nothing imported before.
-    (schemathesis, this suite's fuzzer, is no plugin a downstream project has: its import costs seconds.)"""
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", *args)
+    """The generated suite in a fresh interpreter: another hash seed, nothing imported before."""
+    return pytester.runpytest_subprocess(*UNRELATED_PLUGINS_OFF, *args)
 
 
 def header(result: pytest.RunResult) -> tuple[int, str, str]:

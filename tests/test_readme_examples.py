@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from inner_pytest import UNRELATED_PLUGINS_OFF
 
 pytest_plugins = ["pytester"]
 
@@ -25,8 +26,7 @@ def test_the_readme_has_runnable_examples() -> None:
 def test_readme_examples_pass_as_a_downstream_suite(pytester: pytest.Pytester) -> None:
     for index, block in enumerate(_python_blocks()):
         pytester.makepyfile(**{f"test_readme_{index}": block})
-    # schemathesis (this suite's fuzzer) is no plugin a downstream project has: its import costs seconds.
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis", "-q")
+    result = pytester.runpytest_subprocess(*UNRELATED_PLUGINS_OFF, "-q")
     outcomes = result.parseoutcomes()
     assert result.ret == 0, result.stdout.str()
     assert outcomes.get("passed", 0) >= 6

@@ -1,4 +1,4 @@
-"""Options for a pytest this suite runs inside itself (pytester), so it meets roqmock as a user's project would.
+"""Options for a pytest this suite runs inside itself (pytester), as a downstream project would run it.
 
 Plugins a machine happens to have and a downstream project would not are kept out: schemathesis (this
 suite's fuzzer) costs seconds of imports, and pytest-benchmark, seeing this suite's xdist worker, turns its

@@ -893,10 +893,13 @@ function newConversationForm() {
 
 async function writeToForeignConversation(button) {
   await act(button, async () => {
-    // The super admin sees every conversation; pick one the chosen user is not a member of.
-    const all = await graphql('conversations', { order: { order: 'ASC', sort: 'createdAt' } }, null);
-    const mine = new Set(state.conversations.map((c) => c.id));
-    const foreign = all.conversations.data.find((c) => !mine.has(c.id));
+    // The super admin sees every conversation; the user sees their own (asked afresh: the list on screen may
+    // still be loading after a switch of user). Pick one the user is not in.
+    const all = (await graphql('conversations', { order: { order: 'ASC', sort: 'createdAt' } }, null)).conversations.data;
+    const ids = all.map((c) => c.id);
+    const visible = await graphql('conversations', { filter: { id: { valueIn: ids } }, limit: ids.length }, state.me.id);
+    const mine = new Set(visible.conversations.data.map((c) => c.id));
+    const foreign = all.find((c) => !mine.has(c.id));
     if (!foreign) {
       showOk(`${fullName(state.me)} is a member of every conversation: nothing to try here.`);
       return;

@@ -1,9 +1,9 @@
 """Hatch build hook: bundles the GraphiQL explorer with npm before a wheel (or an editable install) is built.
 
-The bundle (``roqmock/explorer/static/``) is built output, so it is not in git; the wheel and the sdist ship
-it as an artifact. It is rebuilt when it is missing or older than its sources (``explorer/``). Without npm
-the build goes on with a warning: roqmock then serves everything but the explorer, whose page says how to
-build it.
+The bundle (``roqmock/http/explorer/static/``) is built output, so it is not in git; the wheel and the
+sdist ship it as an artifact. It is rebuilt when it is missing or older than its sources (``explorer/``).
+Without npm the build goes on with a warning: roqmock then serves everything but the explorer, whose page
+says how to build it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-ASSETS = (  # as in roqmock/explorer/page.py
+ASSETS = (  # as in roqmock/http/explorer/page.py
     "explorer.js",
     "explorer.css",
     "editor.worker.js",
@@ -30,7 +30,7 @@ class ExplorerBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         root = Path(self.root)
         sources = root / "explorer"
-        static = root / "roqmock" / "explorer" / "static"
+        static = root / "roqmock" / "http" / "explorer" / "static"
         if not (sources / "package-lock.json").is_file():
             return  # an sdist or wheel built without the explorer's sources: ship what is there
         if _fresh(sources, static):

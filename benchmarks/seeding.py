@@ -12,8 +12,9 @@ from benchmarks.table import Row, Section, Target
 from benchmarks.timing import median, repeat_ns
 from benchmarks.worlds import NEW_MESSAGE_BODY
 from roqmock.api.engine import GraphQLEngine
+from roqmock.baseline import Baseline
 from roqmock.config import Settings
-from roqmock.mock import Baseline, RoqMock
+from roqmock.mock import RoqMock
 from roqmock.seed import DEMO, WorldSize
 from roqmock.testing import Roq
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from roqmock.api.engine import GraphQLEngine
+from roqmock.baseline import Baseline
 from roqmock.client import RoqClient
 from roqmock.config import Settings
 from roqmock.domain.models import Message
 from roqmock.domain.store import Store, World
-from roqmock.mock import Baseline, RoqMock
+from roqmock.mock import RoqMock
 from roqmock.seed import WorldSize, seed_world
 
 SEED = 1

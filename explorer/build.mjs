@@ -1,9 +1,9 @@
-// Bundles the explorer into roqmock/explorer/static/, which the wheel ships (it is not in git).
+// Bundles the explorer into roqmock/http/explorer/static/, which the wheel ships (it is not in git).
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
-const outdir = fileURLToPath(new URL('../roqmock/explorer/static/', import.meta.url));
+const outdir = fileURLToPath(new URL('../roqmock/http/explorer/static/', import.meta.url));
 const common = {
   bundle: true,
   minify: true,

@@ -16,12 +16,13 @@ import pytest
 from faker.config import AVAILABLE_LOCALES
 
 from roqmock.api.engine import GraphQLEngine
+from roqmock.baseline import WORLD_OPTIONS, Baseline, OptionError
 from roqmock.domain.coverage import Coverage
-from roqmock.mock import Baseline, RoqMock
-from roqmock.seed import DEMO, WorldSize
+from roqmock.mock import RoqMock
+from roqmock.seed import DEMO
 from roqmock.testing import Roq, RoqServer, WorldView, start_server
 
-MARKER_ARGS = frozenset({"seed", "users", "conversations", "messages", "files", "tenants", "empty", "locale"})
+MARKER_ARGS = WORLD_OPTIONS
 _SETTINGS = pytest.StashKey["RoqOptions"]()
 _SEED_USED = pytest.StashKey[int]()
 _COVERAGE = pytest.StashKey[Coverage]()
@@ -140,25 +141,16 @@ def _baseline(request: pytest.FixtureRequest) -> Baseline:
             f"@pytest.mark.roq got unknown arguments {sorted(unknown)}; valid ones: {sorted(MARKER_ARGS)}",
             pytrace=False,
         )
-    seed = spec.pop("seed", None)
-    seed = options.seed if seed is None else seed
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        pytest.fail(f"@pytest.mark.roq(seed=...) must be a non-negative integer, not {seed!r}", pytrace=False)
-    locale = spec.pop("locale", None) or options.locale
-    request.node.stash[_SEED_USED] = seed
-    if spec.pop("empty", False):
-        return Baseline(seed=seed, size=None, locale=locale)
-    sizes = {
-        name: getattr(DEMO, name) if spec.get(name) is None else spec[name]
-        for name in ("users", "conversations", "messages", "files", "tenants")
-    }
     try:
-        size = WorldSize(**sizes)
-    except (TypeError, ValueError) as error:
-        problem = str(error)
-    else:
-        return Baseline(seed=seed, size=size, locale=locale)
-    pytest.fail(f"@pytest.mark.roq: {problem}", pytrace=False)
+        baseline = Baseline.from_options(spec, Baseline(seed=options.seed, size=DEMO, locale=options.locale))
+    except OptionError as error:
+        if error.option == "seed":
+            problem = f"(seed=...) must be a non-negative integer, not {spec['seed']!r}"
+        else:
+            problem = f": {error}"
+        pytest.fail(f"@pytest.mark.roq{problem}", pytrace=False)
+    request.node.stash[_SEED_USED] = baseline.seed
+    return baseline
 
 
 @pytest.fixture(scope="session")
@@ -206,18 +198,7 @@ def roq_server(request: pytest.FixtureRequest, _roq_server_process: RoqServer) -
     baseline = _baseline(request)
     server = _roq_server_process
     server.end_sessions()
-    if baseline.size is None:
-        server.seed(seed=baseline.seed, locale=baseline.locale, empty=True)
-    else:
-        server.seed(
-            seed=baseline.seed,
-            locale=baseline.locale,
-            users=baseline.size.users,
-            conversations=baseline.size.conversations,
-            messages=baseline.size.messages,
-            files=baseline.size.files,
-            tenants=baseline.size.tenants,
-        )
+    server.reseed(**baseline.options())
     yield server
     if request.config.stash[_SETTINGS].coverage:
         request.config.stash[_COVERAGE].merge(server.coverage())

@@ -16,6 +16,17 @@ import jwt
 
 from roqmock.domain.errors import BadRequest, Unauthorized
 
+# ROQ's two credential headers, and roqmock's own for naming a session.
+TOKEN_HEADER = "roq-platform-authorization"
+SERVER_HEADER = "roq-platform-server-authorization"
+SESSION_HEADER = "x-roqmock-session"
+
+
+def server_header(environment_id: str, api_key: str) -> str:
+    """The server header's value: ``Basic base64(environmentId:apiKey)``, as ROQ's SDK sends it."""
+    return "Basic " + base64.b64encode(f"{environment_id}:{api_key}".encode()).decode()
+
+
 MAX_EXPIRES_IN = 100 * 365 * 86400  # a century: past that a token's exp no longer fits a date
 VERIFIED_TOKENS = 4096  # tokens remembered as verified, oldest forgotten first
 

@@ -8,7 +8,6 @@ such as a port in use), and Ctrl-C stops quietly with status 130.
 from __future__ import annotations
 
 import argparse
-import base64
 import errno
 import gc
 import ipaddress
@@ -27,7 +26,8 @@ from faker.config import AVAILABLE_LOCALES
 from uvicorn.config import LOG_LEVELS
 
 from roqmock.api.cost import DEFAULT_MAX_COST
-from roqmock.app import create_app
+from roqmock.auth import server_header
+from roqmock.baseline import WORLD_OPTIONS, Baseline, OptionError
 from roqmock.config import (
     DEFAULT_API_KEY,
     DEFAULT_ENVIRONMENT_ID,
@@ -37,12 +37,13 @@ from roqmock.config import (
     Settings,
 )
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
-from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role, parse_permission
+from roqmock.domain.roles import DEFAULT_USER_ROLE, Role, role_from_json
 from roqmock.domain.store import natural_key
-from roqmock.mock import Baseline, RoqMock
-from roqmock.seed import DEMO, MAX_SIZES, WorldSize
+from roqmock.http.app import create_app
+from roqmock.http.wire import CoalescingHttpToolsProtocol
+from roqmock.mock import RoqMock
+from roqmock.seed import DEMO, MAX_SIZES, SIZE_NAMES
 from roqmock.state import StateError, dump_world, state_seed
-from roqmock.wire import CoalescingHttpToolsProtocol
 
 DEFAULT_SEED = 1
 INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT (128 + 2)
@@ -200,18 +201,12 @@ def _world_arguments(parser: argparse.ArgumentParser, *, seed_default: str) -> N
         help=f"seed of the world and of every id (default: {seed_default})",
     )
     parser.add_argument("--empty", action="store_true", help="no data at all")
-    for name, what in (
-        ("users", "users"),
-        ("conversations", "conversations"),
-        ("messages", "messages"),
-        ("files", "files"),
-        ("tenants", "tenants"),
-    ):
+    for name in SIZE_NAMES:
         parser.add_argument(
             f"--{name}",
             type=_whole(0, MAX_SIZES[name]),
             default=getattr(DEMO, name),
-            help=f"{what} in the seeded world",
+            help=f"{name} in the seeded world",
         )
     parser.add_argument("--locale", type=_locale, default="en_US", help="Faker locale of the world")
 
@@ -221,19 +216,11 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _baseline(args: argparse.Namespace) -> Baseline:
-    if args.empty:
-        return Baseline(seed=_seed(args), size=None, locale=args.locale)
+    options = {name: getattr(args, name) for name in WORLD_OPTIONS}
     try:
-        size = WorldSize(
-            users=args.users,
-            conversations=args.conversations,
-            messages=args.messages,
-            files=args.files,
-            tenants=args.tenants,
-        )
-    except ValueError as error:  # sizes that do not fit together, such as conversations with one user
+        return Baseline.from_options({**options, "seed": _seed(args)})
+    except OptionError as error:  # sizes that do not fit together, such as conversations with one user
         raise CliError(f"--users {args.users} with --conversations {args.conversations}: {error}") from None
-    return Baseline(seed=_seed(args), size=size, locale=args.locale)
 
 
 def _is_loopback(host: str) -> bool:
@@ -292,21 +279,8 @@ def load_roles(path: Path | None) -> dict[str, Role]:
     for key, spec in raw.items():
         line = _line_of(text, f'"{re.escape(json.dumps(key)[1:-1])}"\\s*:')
         where = f"--roles {path}" + (f", line {line}" if line else "") + f", role {key!r}"
-        if not isinstance(spec, Mapping):
-            raise CliError(f"{where}: a role must be a JSON object")
-        permissions = spec.get("permissions", [])
-        if not isinstance(permissions, list) or not all(isinstance(text, str) for text in permissions):
-            raise CliError(f"{where}: permissions must be a list of strings such as 'Conversation:read:own'")
-        for field in ("name", "description"):
-            if spec.get(field) is not None and not isinstance(spec[field], str):
-                raise CliError(f"{where}: {field} must be a string")
         try:
-            roles[key] = Role(
-                key=key,
-                name=str(spec.get("name") or key),
-                description=spec.get("description"),
-                permissions=tuple(parse_permission(text) for text in permissions),
-            )
+            roles[key] = role_from_json(key, spec)
         except ValueError as error:
             raise CliError(f"{where}: {error}") from None
     return roles
@@ -354,7 +328,7 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
 
 def banner(mock: RoqMock, url: str) -> str:
     settings = mock.settings
-    basic = base64.b64encode(f"{settings.environment_id}:{settings.api_key}".encode()).decode()
+    basic = server_header(settings.environment_id, settings.api_key)
     users = sorted(mock.store.world.users.values(), key=natural_key)
     listed = users[:BANNER_USERS] if len(users) > BANNER_USERS else users
     lines = [
@@ -366,7 +340,7 @@ def banner(mock: RoqMock, url: str) -> str:
         *(
             [
                 f"  api key        {settings.api_key}",
-                f"  server header  roq-platform-server-authorization: Basic {basic}",
+                f"  server header  roq-platform-server-authorization: {basic}",
             ]
             if settings.api_key == DEFAULT_API_KEY
             else ["  api key        the one given with --api-key (a secret: not printed)"]

@@ -7,13 +7,13 @@ with ROQ's ``status_code`` and ``error_code``, as the SDK raises ``HttpException
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
 import httpx
 
 from roqmock import documents
+from roqmock.auth import SERVER_HEADER, SESSION_HEADER, TOKEN_HEADER, server_header
 
 Runner = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
 
@@ -150,59 +150,80 @@ class RoqClient:
 
 # ---------------------------------------------------------------- over HTTP
 
-TOKEN_HEADER = "roq-platform-authorization"
-SERVER_HEADER = "roq-platform-server-authorization"
-
 
 class HttpSession:
-    """Tokens and requests against a running roqmock (or ROQ) at ``url``, through httpx."""
+    """Tokens and requests against a running roqmock (or ROQ) at ``url``, through httpx; in roqmock's
+    session ``session`` when one is named (the ``x-roqmock-session`` header on every request)."""
 
     def __init__(
-        self, url: str, *, environment_id: str, api_key: str, http: httpx.Client | None = None
+        self,
+        url: str,
+        *,
+        environment_id: str,
+        api_key: str,
+        http: httpx.Client | None = None,
+        session: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.environment_id = environment_id
         self.api_key = api_key
+        self.session = session
         self.http = http or httpx.Client(timeout=30)
         self._tokens: dict[str | None, str] = {}
 
     @property
     def server_header(self) -> str:
-        return "Basic " + base64.b64encode(f"{self.environment_id}:{self.api_key}".encode()).decode()
+        return server_header(self.environment_id, self.api_key)
 
-    def token(self, user_id: str | None) -> str:
-        """A service-account token (``None``) or a user token, fetched once and kept."""
-        if user_id not in self._tokens:
-            credentials = {"environmentId": self.environment_id, "apiKey": self.api_key}
-            if user_id is None:
-                response = self.http.post(
-                    f"{self.url}/v01/authorize/serviceAccount",
-                    json={"email": "project-service-account@roq.tech", **credentials},
-                )
-            else:
-                response = self.http.post(
-                    f"{self.url}/v01/authorize",
-                    json={**credentials, "userId": user_id},
-                    headers={TOKEN_HEADER: f"Bearer {self.token(None)}"},
-                )
-            body = response.json()
-            if response.status_code >= 400:
-                raise RoqHttpError(
-                    str(body.get("message")), response.status_code, str(body.get("errorCode")), body
-                )
-            self._tokens[user_id] = str(body["accessToken"])
-        return self._tokens[user_id]
+    def headers(self, **more: str) -> dict[str, str]:
+        """The session's header (if any) and ``more``."""
+        return {**({SESSION_HEADER: self.session} if self.session is not None else {}), **more}
+
+    def token(self, user_id: str | None, *, expires_in: str | None = None) -> str:
+        """A service-account token (``None``) or a user token, fetched once and kept (a token with its
+        own ``expires_in`` is fetched each time)."""
+        if user_id in self._tokens and expires_in is None:
+            return self._tokens[user_id]
+        credentials = {"environmentId": self.environment_id, "apiKey": self.api_key}
+        if user_id is None:
+            response = self.http.post(
+                f"{self.url}/v01/authorize/serviceAccount",
+                json={"email": "project-service-account@roq.tech", **credentials},
+                headers=self.headers(),
+            )
+        else:
+            body = {**credentials, "userId": user_id}
+            if expires_in is not None:
+                body["expiresIn"] = expires_in
+            response = self.http.post(
+                f"{self.url}/v01/authorize",
+                json=body,
+                headers=self.headers(**{TOKEN_HEADER: f"Bearer {self.token(None)}"}),
+            )
+        answer = response.json()
+        if response.status_code >= 400:
+            raise RoqHttpError(
+                str(answer.get("message")), response.status_code, str(answer.get("errorCode")), answer
+            )
+        token = str(answer["accessToken"])
+        if expires_in is None:
+            self._tokens[user_id] = token
+        return token
 
     def forget_tokens(self) -> None:
         self._tokens.clear()
 
+    def post_graphql(self, body: Mapping[str, Any], *, token: str) -> httpx.Response:
+        """``body`` posted to the server graph with ``token`` and the server header, as the SDK does."""
+        return self.http.post(
+            f"{self.url}/v01/server/graphql",
+            json=body,
+            headers=self.headers(**{TOKEN_HEADER: f"Bearer {token}", SERVER_HEADER: self.server_header}),
+        )
+
     def runner(self, user_id: str | None) -> Runner:
         def run(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-            response = self.http.post(
-                f"{self.url}/v01/server/graphql",
-                json=body,
-                headers={TOKEN_HEADER: f"Bearer {self.token(user_id)}", SERVER_HEADER: self.server_header},
-            )
+            response = self.post_graphql(body, token=self.token(user_id))
             answer: dict[str, Any] = response.json()
             return response.status_code, answer
 

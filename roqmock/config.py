@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from roqmock.api.cost import DEFAULT_MAX_COST
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
-from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role
+from roqmock.domain.roles import DEFAULT_USER_ROLE, Role
 
 DEFAULT_ENVIRONMENT_ID = "5e1b8f0a-7c3d-4a2e-9b6f-0d4c8a2e1f37"
 DEFAULT_API_KEY = "roqmock-api-key"

@@ -44,6 +44,22 @@ class Call:
     def ok(self) -> bool:
         return self.error_code is None
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Call:
+        """A call as :meth:`as_json` wrote it (the control API's journal), read back."""
+        moment = datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
+        return cls(
+            sequence=int(data["sequence"]),
+            operation=str(data["operation"]),
+            fields=tuple(data["fields"]),
+            caller=str(data["caller"]),
+            variables=data["variables"],
+            status=int(data["status"]),
+            error_code=data["errorCode"],
+            duration_ms=float(data["durationMs"]),
+            timestamp=moment.timestamp(),
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "sequence": self.sequence,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,6 +12,7 @@ from roqmock.api.engine import GraphQLEngine
 from roqmock.api.errors import roq_error_body
 from roqmock.api.resolvers import RequestContext
 from roqmock.auth import TokenAuthority
+from roqmock.baseline import Baseline
 from roqmock.config import Settings
 from roqmock.domain.clock import IdSource
 from roqmock.domain.coverage import Coverage
@@ -21,19 +21,8 @@ from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store
 from roqmock.faults import NO_INJECTION, Faults
 from roqmock.journal import ANONYMOUS, SUPER_ADMIN, Journal
-from roqmock.seed import WorldSize, seed_world
+from roqmock.seed import seed_world
 from roqmock.state import dump_world, latest_moment, load_world, state_seed
-
-
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """The world a reset returns to: a saved state, a seeded world of a given size, or an empty one."""
-
-    seed: int | None = None
-    size: WorldSize | None = None
-    locale: str = "en_US"
-    state: Mapping[str, Any] | None = None  # a saved world (GET /__roqmock/state, roqmock export)
-
 
 MAX_SESSIONS = 1000
 _SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")

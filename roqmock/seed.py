@@ -8,7 +8,7 @@ byte, on any machine with the same Faker.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 from faker import Faker
@@ -24,7 +24,7 @@ from roqmock.domain.models import (
     Tenant,
     User,
 )
-from roqmock.domain.permissions import DEFAULT_ROLE_KEY
+from roqmock.domain.roles import DEFAULT_ROLE_KEY
 from roqmock.domain.store import Store, World
 
 EPOCH = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -54,7 +54,7 @@ class WorldSize:
     tenants: int = 2
 
     def __post_init__(self) -> None:
-        for name in ("users", "conversations", "messages", "files", "tenants"):
+        for name in SIZE_NAMES:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValueError(f"{name} must be a whole number")
@@ -66,6 +66,8 @@ class WorldSize:
             raise ValueError("conversations need at least two users")
 
 
+# The sizes' names, as the control API, the CLI's flags and the pytest marker spell them.
+SIZE_NAMES: tuple[str, ...] = tuple(field.name for field in fields(WorldSize))
 DEMO = WorldSize()
 
 

@@ -29,7 +29,7 @@ from roqmock.domain.models import (
     Tenant,
     User,
 )
-from roqmock.domain.permissions import Permission, Role, parse_permission
+from roqmock.domain.roles import Role, role_from_json, role_json
 from roqmock.domain.store import World, natural_key
 
 FORMAT_VERSION = 1
@@ -73,13 +73,6 @@ def _record_json(record: Any) -> dict[str, Any]:
     return out
 
 
-def _permission_text(permission: Permission) -> str:
-    parts = [permission.entity.value, permission.operation.value]
-    if permission.scope is not None:
-        parts.append(permission.scope.value)
-    return ":".join(parts)
-
-
 def dump_world(world: World, *, seed: int | None = None) -> dict[str, Any]:
     """The whole world as plain JSON-ready data, with the seed it was made from when one is given."""
     # In creation order, so a dump does not depend on the order writes (or their undoing) happened in.
@@ -96,16 +89,7 @@ def dump_world(world: World, *, seed: int | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"version": FORMAT_VERSION}
     if seed is not None:
         data["seed"] = seed
-    data["roles"] = [
-        {
-            "key": role.key,
-            "name": role.name,
-            "description": role.description,
-            "isSystemManaged": role.is_system_managed,
-            "permissions": [_permission_text(permission) for permission in role.permissions],
-        }
-        for role in world.roles.values()
-    ]
+    data["roles"] = [role_json(role) for role in world.roles.values()]
     for name, items in records.items():
         data[name] = [_record_json(item) for item in items]
     return data
@@ -152,24 +136,11 @@ def _load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -
         raise ValueError(f"seed must be a non-negative integer or null, not {data['seed']!r}")
     world = World(roles=dict(default_roles))
     for raw in _list(data, "roles"):
-        for key, kind in (
-            ("name", str),
-            ("description", str),
-            ("isSystemManaged", bool),
-            ("permissions", list),
-        ):
-            if raw.get(key) is not None and not isinstance(raw[key], kind):
-                raise ValueError(f"roles: {key} must be {kind.__name__} or null, not {raw[key]!r}")
-        if not all(isinstance(text, str) for text in raw.get("permissions") or ()):
-            raise ValueError("roles: permissions must be strings such as 'Conversation:read:own'")
-        role = Role(
-            key=_required(raw, "key", str, "roles"),
-            name=str(raw.get("name", raw.get("key"))),
-            description=raw.get("description"),
-            is_system_managed=bool(raw.get("isSystemManaged", False)),
-            permissions=tuple(parse_permission(text) for text in raw.get("permissions", ())),
-        )
-        world.roles[role.key] = role
+        key = _required(raw, "key", str, "roles")
+        try:
+            world.roles[key] = role_from_json(key, raw)
+        except ValueError as error:
+            raise ValueError(f"roles: role {key!r}: {error}") from None
     loaders: dict[str, Callable[[Any], None]] = {
         "tenants": world.add_tenant,
         "users": world.add_user,

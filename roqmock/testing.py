@@ -5,7 +5,6 @@ Usable without pytest too: ``Roq.create(seed=1)`` gives an in-process roqmock fo
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import re
@@ -14,19 +13,23 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import IO, Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import IO, Any, Protocol, runtime_checkable
 
 import httpx
 
 from roqmock.api.engine import GraphQLEngine
-from roqmock.client import HttpSession, RoqClient
+from roqmock.auth import SERVER_HEADER
+from roqmock.baseline import Baseline
+from roqmock.client import HttpSession, RoqClient, RoqHttpError
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, Settings
 from roqmock.domain.models import Conversation, File, Message, User
+from roqmock.domain.roles import DEFAULT_USER_ROLE
 from roqmock.domain.store import World
-from roqmock.journal import SUPER_ADMIN, Journal, Verification
-from roqmock.mock import Baseline, RoqMock
-from roqmock.seed import BOT_REFERENCE, DEMO, WorldSize
+from roqmock.journal import SUPER_ADMIN, Call, Journal, Verification
+from roqmock.mock import RoqMock
+from roqmock.seed import BOT_REFERENCE, DEMO, SIZE_NAMES, WorldSize
 from roqmock.state import load_world
 from roqmock.transport import AsyncRoqTransport, RoqTransport
 
@@ -108,10 +111,101 @@ def _user_id(user: User | str) -> str:
     return user.id if isinstance(user, User) else user
 
 
-class CallAssertions:
-    """``assert_called``/``assert_not_called`` over a journal, with a readable account when they fail."""
+@runtime_checkable
+class RoqKit(Protocol):
+    """What a test holds, in process (:class:`Roq`, the ``roq`` fixture) or over loopback
+    (:class:`RoqServer`, the ``roq_server`` fixture): the same names mean the same things on both."""
 
-    def _verify(self, operation: str, **criteria: Any) -> tuple[bool, str, list[Any]]:
+    @property
+    def url(self) -> str: ...
+    @property
+    def environment_id(self) -> str: ...
+    @property
+    def api_key(self) -> str: ...
+    @property
+    def server_header(self) -> str: ...
+    @property
+    def graphql_url(self) -> str: ...
+
+    # the world
+    @property
+    def seed(self) -> int | None: ...
+    @property
+    def world(self) -> WorldView: ...
+    def reset(self) -> None: ...
+    def reseed(self, **options: Any) -> None: ...
+    def state(self) -> dict[str, Any]: ...
+    def load_state(self, state: Mapping[str, Any]) -> None: ...
+    def session(self, name: str) -> RoqKit: ...
+    def sessions(self) -> list[str]: ...
+    def end_sessions(self) -> None: ...
+
+    # who is calling
+    def as_user(self, user: User | str) -> RoqClient: ...
+    def as_super_admin(self) -> RoqClient: ...
+    def execute(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, as_user: User | str | None = None
+    ) -> dict[str, Any]: ...
+    def token(self, user: User | str | None = None, *, expires_in: str | None = None) -> str: ...
+    def post_graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, token: str
+    ) -> httpx.Response: ...
+    def http_client(self) -> httpx.Client: ...
+
+    # what ran, faults, coverage
+    def calls(
+        self, operation: str | None = None, *, as_user: User | str | None = None, ok: bool | None = None
+    ) -> list[Call]: ...
+    def assert_called(
+        self,
+        operation: str,
+        *,
+        times: int | None = None,
+        as_user: User | str | None = None,
+        as_super_admin: bool = False,
+        variables: Mapping[str, Any] | None = None,
+        ok: bool | None = None,
+    ) -> list[Call]: ...
+    def assert_not_called(self, operation: str, **criteria: Any) -> None: ...
+    def add_fault(self, **fault: Any) -> dict[str, Any]: ...
+    def faults(self) -> list[dict[str, Any]]: ...
+    def remove_faults(self) -> None: ...
+    def coverage(self) -> list[dict[str, Any]]: ...
+
+
+class _Kit:
+    """What :class:`Roq` and :class:`RoqServer` share: tokens and calls over :attr:`_http`, readable
+    call assertions over :meth:`_verify`."""
+
+    @property
+    def _http(self) -> HttpSession:
+        raise NotImplementedError
+
+    @property
+    def server_header(self) -> str:
+        return self._http.server_header
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self._http.url}/v01/server/graphql"
+
+    def token(self, user: User | str | None = None, *, expires_in: str | None = None) -> str:
+        """A user's token (``None``: the service account's) from ``POST /v01/authorize``, as the SDK asks."""
+        return self._http.token(None if user is None else _user_id(user), expires_in=expires_in)
+
+    def post_graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, token: str
+    ) -> httpx.Response:
+        """The raw answer of ``POST /v01/server/graphql`` with ``token`` (any text: forged ones too)."""
+        return self._http.post_graphql({"query": query, "variables": dict(variables or {})}, token=token)
+
+    def as_user(self, user: User | str) -> RoqClient:
+        return self._http.as_user(_user_id(user))
+
+    def as_super_admin(self) -> RoqClient:
+        return self._http.as_super_admin()
+
+    def _verify(self, operation: str, **criteria: Any) -> tuple[bool, str, list[Call]]:
         """``(ok, explanation, matched calls)``."""
         raise NotImplementedError
 
@@ -124,7 +218,7 @@ class CallAssertions:
         as_super_admin: bool = False,
         variables: Mapping[str, Any] | None = None,
         ok: bool | None = None,
-    ) -> list[Any]:
+    ) -> list[Call]:
         """Assert ``operation`` ran (``times`` times, when given) as the caller with these variables.
 
         ``variables`` match when every given key has an equal value (nested objects likewise).
@@ -142,12 +236,91 @@ class CallAssertions:
         __tracebackhide__ = True
         self.assert_called(operation, times=0, **criteria)
 
+    # ------------------------------------------------------------ the control API, as both answer it
 
-class Roq(CallAssertions):
-    """An in-process roqmock for one test: clients that mirror ROQ's SDK, transports, the journal."""
+    def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A call to the control API; an error answer raises :class:`RoqHttpError`, in process too."""
+        response = self._http.http.request(
+            method,
+            f"{self._http.url}/__roqmock/{path}",
+            headers=self._http.headers(**{SERVER_HEADER: self.server_header}),
+            **kwargs,
+        )
+        body = response.json()
+        if response.status_code >= 400:
+            raise RoqHttpError(
+                str(body.get("message")), response.status_code, str(body.get("errorCode")), body
+            )
+        return body
+
+    @property
+    def seed(self) -> int | None:
+        seed: int | None = self._control("GET", "health")["seed"]
+        return seed
+
+    def reset(self) -> None:
+        """Back to the server's baseline world, with an empty journal."""
+        self._control("POST", "reset")
+        self._http.forget_tokens()
+
+    def reseed(self, **options: Any) -> None:
+        """A new baseline world: ``seed=``, ``users=``, ``conversations=``, ``messages=``, ``empty=``..."""
+        self._control("POST", "seed", json=options)
+        self._http.forget_tokens()
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self._control("GET", "state")
+        return state
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        self._control("PUT", "state", json=state)
+        self._http.forget_tokens()
+
+    def sessions(self) -> list[str]:
+        names: list[str] = self._control("GET", "sessions")["sessions"]
+        return names
+
+    def end_sessions(self) -> None:
+        self._control("DELETE", "sessions")
+
+    def add_fault(self, **fault: Any) -> dict[str, Any]:
+        """Inject a fault (``POST /__roqmock/faults``): ``operation=``, ``latencyMs=``, ``error=``..."""
+        created: dict[str, Any] = self._control("POST", "faults", json=fault)
+        return created
+
+    def faults(self) -> list[dict[str, Any]]:
+        faults: list[dict[str, Any]] = self._control("GET", "faults")["faults"]
+        return faults
+
+    def remove_faults(self) -> None:
+        self._control("DELETE", "faults")
+
+    def coverage(self) -> list[dict[str, Any]]:
+        """Permission coverage rows: ``{rule, allowed, denied}``."""
+        rows: list[dict[str, Any]] = self._control("GET", "coverage")["rules"]
+        return rows
+
+
+class Roq(_Kit):
+    """An in-process roqmock for one test: clients that mirror ROQ's SDK, transports, the journal.
+
+    Its requests go through the same routes as a server's, over an httpx transport with no socket.
+    """
+
+    url = IN_PROCESS_URL
+    base_url = IN_PROCESS_URL  # the name httpx gives it
 
     def __init__(self, mock: RoqMock) -> None:
         self.mock = mock
+
+    @cached_property
+    def _http(self) -> HttpSession:
+        return HttpSession(
+            IN_PROCESS_URL,
+            environment_id=self.mock.settings.environment_id,
+            api_key=self.mock.settings.api_key,
+            http=httpx.Client(transport=RoqTransport(self.mock), base_url=IN_PROCESS_URL),
+        )
 
     @classmethod
     def create(
@@ -162,6 +335,28 @@ class Roq(CallAssertions):
         """A new in-process roqmock on a seeded world (``size=None``: an empty one)."""
         baseline = Baseline(seed=seed, size=size, locale=locale)
         return cls(RoqMock(settings, baseline=baseline, engine=engine))
+
+    @property
+    def environment_id(self) -> str:
+        return self.mock.settings.environment_id
+
+    @property
+    def api_key(self) -> str:
+        return self.mock.settings.api_key
+
+    # ------------------------------------------------------------ the world
+
+    @property
+    def seed(self) -> int | None:
+        return self.mock.baseline.seed
+
+    @property
+    def world(self) -> WorldView:
+        return WorldView(self.mock.store.world)
+
+    def session(self, name: str) -> Roq:
+        """The in-process twin of an ``x-roqmock-session``: a world of its own from the same baseline."""
+        return Roq(self.mock.session(name))
 
     # ------------------------------------------------------------ who is calling
 
@@ -178,33 +373,6 @@ class Roq(CallAssertions):
         """Exactly what ``POST /v01/server/graphql`` would answer, as ``as_user`` (or the super admin)."""
         return self.mock.execute(query, dict(variables or {}), as_user=_user_id(as_user) if as_user else None)
 
-    # ------------------------------------------------------------ the world
-
-    @property
-    def world(self) -> WorldView:
-        return WorldView(self.mock.store.world)
-
-    @property
-    def seed(self) -> int | None:
-        return self.mock.baseline.seed
-
-    def reset(self) -> None:
-        self.mock.reset()
-
-    # ------------------------------------------------------------ over httpx, without a socket
-
-    @property
-    def base_url(self) -> str:
-        return IN_PROCESS_URL
-
-    @property
-    def environment_id(self) -> str:
-        return self.mock.settings.environment_id
-
-    @property
-    def api_key(self) -> str:
-        return self.mock.settings.api_key
-
     @property
     def transport(self) -> RoqTransport:
         return RoqTransport(self.mock)
@@ -214,114 +382,96 @@ class Roq(CallAssertions):
         return AsyncRoqTransport(self.mock)
 
     def http_client(self) -> httpx.Client:
-        """An httpx client whose requests to :attr:`base_url` reach this roqmock in process."""
-        return httpx.Client(transport=self.transport, base_url=self.base_url)
+        """An httpx client whose requests to :attr:`url` reach this roqmock in process."""
+        return httpx.Client(transport=self.transport, base_url=self.url)
 
-    # ------------------------------------------------------------ the journal
+    # ------------------------------------------------------------ what ran, faults, coverage
 
     @property
     def journal(self) -> Journal:
         return self.mock.journal
 
-    def add_fault(self, **fault: Any) -> dict[str, Any]:
-        """Inject a fault as ``POST /__roqmock/faults`` takes it: ``operation=``, ``latencyMs=``..."""
-        return self.mock.faults.add(fault).as_json()
+    def calls(
+        self, operation: str | None = None, *, as_user: User | str | None = None, ok: bool | None = None
+    ) -> list[Call]:
+        """The journal's calls, oldest first: of ``operation`` (a root field or an operation name), by
+        ``as_user`` (a user, ``"super-admin"`` or ``"anonymous"``), answered ``ok`` or not."""
+        caller = None if as_user is None else _user_id(as_user)
+        return self.mock.journal.calls(operation, caller=caller, ok=ok)
 
-    def remove_faults(self) -> None:
-        self.mock.faults.remove()
-
-    def coverage(self) -> list[dict[str, Any]]:
-        """Permission coverage rows: ``{rule, allowed, denied}``."""
-        return self.mock.coverage.rows()
-
-    def session(self, name: str) -> Roq:
-        """The in-process twin of an ``x-roqmock-session``: a world of its own from the same baseline."""
-        return Roq(self.mock.session(name))
-
-    def _verify(self, operation: str, **criteria: Any) -> tuple[bool, str, list[Any]]:
+    def _verify(self, operation: str, **criteria: Any) -> tuple[bool, str, list[Call]]:
         verification: Verification = self.mock.journal.verify(operation, **criteria)
         return verification.ok, verification.explain(), list(verification.matched)
 
 
 @dataclass
-class RoqServer(CallAssertions):
-    """A real ``roqmock serve`` on a loopback port: its URL and credentials, reset and journal over HTTP."""
+class RoqServer(_Kit):
+    """A real ``roqmock serve`` on a loopback port (or a session of it, :meth:`session`): its URL and
+    credentials, and the control API over HTTP."""
 
     url: str
     environment_id: str
     api_key: str
     process: subprocess.Popen[str] | None = None
+    session_name: str | None = None  # sent as x-roqmock-session with every request
+    _parent: RoqServer | None = field(default=None, repr=False, compare=False)  # whose connections to share
 
     def __post_init__(self) -> None:
-        self.session = HttpSession(self.url, environment_id=self.environment_id, api_key=self.api_key)
-
-    @property
-    def graphql_url(self) -> str:
-        return f"{self.url}/v01/server/graphql"
-
-    @property
-    def server_header(self) -> str:
-        return "Basic " + base64.b64encode(f"{self.environment_id}:{self.api_key}".encode()).decode()
-
-    def _control(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.session.http.request(
-            method,
-            f"{self.url}/__roqmock/{path}",
-            headers={"roq-platform-server-authorization": self.server_header},
-            **kwargs,
+        self._session = HttpSession(
+            self.url,
+            environment_id=self.environment_id,
+            api_key=self.api_key,
+            session=self.session_name,
+            http=self._parent.http if self._parent is not None else None,
         )
-        response.raise_for_status()
-        return response.json()
 
-    def reset(self) -> None:
-        """Back to the server's baseline world, with an empty journal."""
-        self._control("POST", "reset")
-        self.session.forget_tokens()
+    @property
+    def _http(self) -> HttpSession:
+        return self._session
 
-    def seed(self, **baseline: Any) -> None:
-        """A new baseline world: ``seed=``, ``users=``, ``conversations=``, ``messages=``, ``empty=``..."""
-        self._control("POST", "seed", json=baseline)
-        self.session.forget_tokens()
+    @property
+    def http(self) -> httpx.Client:
+        """The httpx client the server's requests go through (the session's header is not in it)."""
+        return self._http.http
 
-    def state(self) -> dict[str, Any]:
-        state: dict[str, Any] = self._control("GET", "state")
-        return state
+    def http_client(self) -> httpx.Client:
+        """A new httpx client for :attr:`url` (in this session, when one is named)."""
+        return httpx.Client(base_url=self.url, headers=self._http.headers(), timeout=30)
 
-    def load_state(self, state: Mapping[str, Any]) -> None:
-        self._control("PUT", "state", json=state)
-        self.session.forget_tokens()
+    # ------------------------------------------------------------ the world
 
     @property
     def world(self) -> WorldView:
-        from roqmock.domain.permissions import DEFAULT_USER_ROLE
-
         return WorldView(load_world(self.state(), default_roles={DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}))
 
-    def coverage(self) -> list[dict[str, Any]]:
-        """Permission coverage rows: ``{rule, allowed, denied}``."""
-        rows: list[dict[str, Any]] = self._control("GET", "coverage")["rules"]
-        return rows
+    def session(self, name: str) -> RoqServer:
+        """The same server, in the session ``name`` (made on first use, from the server's baseline)."""
+        return RoqServer(self.url, self.environment_id, self.api_key, session_name=name, _parent=self)
 
-    def add_fault(self, **fault: Any) -> dict[str, Any]:
-        """Inject a fault (``POST /__roqmock/faults``): ``operation=``, ``latencyMs=``, ``error=``..."""
-        created: dict[str, Any] = self._control("POST", "faults", json=fault)
-        return created
+    # ------------------------------------------------------------ who is calling
 
-    def remove_faults(self) -> None:
-        self._control("DELETE", "faults")
+    def execute(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, as_user: User | str | None = None
+    ) -> dict[str, Any]:
+        """What ``POST /v01/server/graphql`` answers, as ``as_user`` (or the super admin)."""
+        answer: dict[str, Any] = self.post_graphql(query, variables, token=self.token(as_user)).json()
+        return answer
 
-    def sessions(self) -> list[str]:
-        names: list[str] = self._control("GET", "sessions")["sessions"]
-        return names
+    # ------------------------------------------------------------ what ran, faults, coverage
 
-    def end_sessions(self) -> None:
-        self._control("DELETE", "sessions")
+    def calls(
+        self, operation: str | None = None, *, as_user: User | str | None = None, ok: bool | None = None
+    ) -> list[Call]:
+        """The journal's calls, oldest first (``GET /__roqmock/requests``), filtered as :meth:`Roq.calls`."""
+        params = {
+            "operation": operation,
+            "caller": None if as_user is None else _user_id(as_user),
+            "ok": None if ok is None else str(ok).lower(),
+        }
+        answer = self._control("GET", "requests", params={k: v for k, v in params.items() if v is not None})
+        return [Call.from_json(call) for call in answer["calls"]]
 
-    def requests(self, **filters: str) -> list[dict[str, Any]]:
-        calls: list[dict[str, Any]] = self._control("GET", "requests", params=filters)["calls"]
-        return calls
-
-    def _verify(self, operation: str, **criteria: Any) -> tuple[bool, str, list[Any]]:
+    def _verify(self, operation: str, **criteria: Any) -> tuple[bool, str, list[Call]]:
         body = {
             "operation": operation,
             "times": criteria.get("times"),
@@ -330,16 +480,11 @@ class RoqServer(CallAssertions):
             "ok": criteria.get("ok"),
         }
         answer = self._control("POST", "requests/verify", json=body)
-        return bool(answer["ok"]), str(answer["explanation"]), list(answer["matched"])
-
-    def as_user(self, user: User | str) -> RoqClient:
-        return self.session.as_user(_user_id(user))
-
-    def as_super_admin(self) -> RoqClient:
-        return self.session.as_super_admin()
+        return bool(answer["ok"]), str(answer["explanation"]), [Call.from_json(c) for c in answer["matched"]]
 
     def stop(self) -> None:
-        self.session.close()
+        if self._parent is None:  # a session's handle shares its server's connections
+            self._http.close()
         if self.process is not None:
             stop_process(self.process)
 
@@ -375,18 +520,7 @@ def start_server(
     if size is None:
         command.append("--empty")
     else:
-        command += [
-            "--users",
-            str(size.users),
-            "--conversations",
-            str(size.conversations),
-            "--messages",
-            str(size.messages),
-            "--files",
-            str(size.files),
-            "--tenants",
-            str(size.tenants),
-        ]
+        command += [argument for name in SIZE_NAMES for argument in (f"--{name}", str(getattr(size, name)))]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

@@ -7,9 +7,9 @@ import time
 
 import httpx
 
-from roqmock.endpoints import Request
+from roqmock.http.exchange import Request
+from roqmock.http.routing import answer
 from roqmock.mock import RoqMock
-from roqmock.routes import answer
 
 
 def _answer(mock: RoqMock, request: httpx.Request, body: bytes) -> tuple[httpx.Response, float]:

@@ -28,7 +28,7 @@ from roqmock.api.errors import INTERNAL_MESSAGE
 from roqmock.client import HttpSession
 from roqmock.config import Settings
 from roqmock.domain import store as store_module
-from roqmock.domain.permissions import DEFAULT_USER_ROLE, Entity, Operation, Permission, Role, Scope
+from roqmock.domain.roles import DEFAULT_USER_ROLE, Entity, Operation, Permission, Role, Scope
 from roqmock.domain.store import World
 from roqmock.seed import WorldSize
 from roqmock.state import dump_world, load_world

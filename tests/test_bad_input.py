@@ -126,11 +126,10 @@ def _launch() -> RoqServer:
 
 
 def _credentials(ctx: Ctx) -> None:
-    session = ctx.server.session
-    ctx.service_token = session.token(None)
+    ctx.service_token = ctx.server.token()
     ctx.service_user_id = jwt.decode(ctx.service_token, options={"verify_signature": False})["roqUserId"]
     ctx.user_id = min(ctx.server.world.users, key=lambda user: user.email).id
-    ctx.user_token = session.token(ctx.user_id)
+    ctx.user_token = ctx.server.token(ctx.user_id)
 
 
 def _graphql(ctx: Ctx, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:

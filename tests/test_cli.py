@@ -21,8 +21,8 @@ import uvicorn
 
 from roqmock.cli import banner, bind_socket, build_parser, load_roles, main, make_mock
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
-from roqmock.control import world_summary
-from roqmock.domain.permissions import Entity, Operation, Scope
+from roqmock.domain.roles import Entity, Operation, Scope
+from roqmock.http.control import world_summary
 
 
 def _mock(*argv: str):  # type: ignore[no-untyped-def]
@@ -90,8 +90,8 @@ def test_the_sandbox_is_on_for_loopback_hosts_only() -> None:
 
 
 def test_a_disabled_sandbox_hands_out_no_credentials() -> None:
-    from roqmock.endpoints import Request
-    from roqmock.routes import answer
+    from roqmock.http.exchange import Request
+    from roqmock.http.routing import answer
 
     mock = _mock("--host", "0.0.0.0", "--empty")
     for path in ("/", "/__roqmock/sandbox/config"):

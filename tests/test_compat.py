@@ -11,7 +11,8 @@ from graphql import GraphQLEnumType
 
 from roqmock.api.engine import GraphQLEngine, build_schema
 from roqmock.api.graphql_lines import GRAPHQL_CORE_3_3
-from roqmock.mock import Baseline, RoqMock
+from roqmock.baseline import Baseline
+from roqmock.mock import RoqMock
 from roqmock.seed import WorldSize
 
 # Introspection sends the whole request to graphql-core, enum variables included (the example).

@@ -379,9 +379,9 @@ def test_concurrent_http_writers_and_readers(server: RoqServer) -> None:
 
         health = httpx.get(f"{server.url}/__roqmock/health").json()
         assert health["messages"] == plan.baseline_messages + WRITERS * MESSAGES_EACH
-        failed = server.requests(ok="false")
+        failed = server.calls(ok=False)
         assert failed == [], f"the journal recorded failed calls: {failed[:3]}"
-        journal = server.requests()
+        journal = server.calls()
         if len(journal) < 10_000:  # the journal keeps the last 10,000 calls only
             server.assert_called("createMessage", times=WRITERS * MESSAGES_EACH, ok=True)
     finally:

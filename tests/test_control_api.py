@@ -72,11 +72,9 @@ def server() -> Iterator[RoqServer]:
 
 @pytest.fixture(autouse=True)
 def fresh_world(server: RoqServer) -> None:
-    """Back to the module's world, with no journal, faults, coverage or sessions; a new connection each."""
-    headers = {SERVER_HEADER: server.server_header}
-    httpx.post(f"{server.url}/__roqmock/seed", json=WORLD_BODY, headers=headers).raise_for_status()
-    httpx.delete(f"{server.url}/__roqmock/sessions", headers=headers).raise_for_status()
-    server.session.forget_tokens()
+    """Back to the module's world, with no journal, faults, coverage or sessions."""
+    server.reseed(**WORLD_BODY)
+    server.end_sessions()
 
 
 @pytest.fixture
@@ -477,14 +475,14 @@ def test_the_journal_records_error_codes_and_durations(server: RoqServer, contro
 
 def test_the_journal_status_is_the_http_status_answered(server: RoqServer, control: httpx.Client) -> None:
     user_id, conversation_id = _member_not_owner(server.world)
-    response = server.session.http.post(
+    response = server.http.post(
         server.graphql_url,
         json={
             "query": "mutation($id: ID!) { deleteConversation(id: $id) }",
             "variables": {"id": conversation_id},
         },
         headers={
-            "roq-platform-authorization": f"Bearer {server.session.token(user_id)}",
+            "roq-platform-authorization": f"Bearer {server.token(user_id)}",
             SERVER_HEADER: server.server_header,
         },
     )
@@ -625,7 +623,7 @@ def test_a_fault_of_every_accepted_status_answers_it_and_is_journaled(
     url = f"{server.url}/v01/server/graphql"
     headers = {
         SERVER_HEADER: server.server_header,
-        "roq-platform-authorization": f"Bearer {server.session.token(None)}",
+        "roq-platform-authorization": f"Bearer {server.token()}",
     }
     with httpx.Client(headers=headers, timeout=30) as graph:
         for status in range(400, 600):
@@ -835,7 +833,7 @@ def test_an_environment_id_names_a_world_of_its_own(server: RoqServer, control: 
     assert "env@example.com" in {row["email"] for row in same["users"]}
 
     # A token acts in its own environment's world only.
-    default_admin = server.session.token(None)
+    default_admin = server.token()
     crossed = [
         httpx.post(graph, json={"query": "{ users { totalCount } }"}, headers=headers)
         for headers in (
@@ -895,9 +893,9 @@ def test_an_environment_controls_its_own_world_only(server: RoqServer, control: 
 
 
 def test_environment_worlds_count_towards_the_session_limit() -> None:
-    from roqmock.endpoints import Request
+    from roqmock.http.exchange import Request
+    from roqmock.http.routing import answer
     from roqmock.mock import MAX_SESSIONS, RoqMock
-    from roqmock.routes import answer
 
     mock = RoqMock()
 

@@ -121,9 +121,9 @@ def _summary(output: str) -> dict[str, int]:
 
 PROBE = """
 import importlib.metadata, sys
-import roqmock, pytest_plugin.plugin, roq_chat
+import roqmock, roqmock.pytest_plugin.plugin, roq_chat
 print(sys.prefix)
-for module in (roqmock, pytest_plugin.plugin, roq_chat):
+for module in (roqmock, roqmock.pytest_plugin.plugin, roq_chat):
     print(module.__file__)
 print(importlib.metadata.version("roq-chat-client"))
 """

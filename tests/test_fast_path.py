@@ -47,10 +47,11 @@ from hypothesis import strategies as st
 from roqmock.api.engine import GraphQLEngine
 from roqmock.api.graphql_lines import GRAPHQL_CORE_3_3
 from roqmock.api.plan import DocumentPlans
+from roqmock.baseline import Baseline
 from roqmock.config import Settings
 from roqmock.domain.clock import Clock
-from roqmock.domain.permissions import Role, parse_permission
-from roqmock.mock import Baseline, Outcome, RoqMock
+from roqmock.domain.roles import Role, parse_permission
+from roqmock.mock import Outcome, RoqMock
 from roqmock.seed import BOT_REFERENCE, WorldSize
 
 # The reference and the compiled engine, shared by every world (an engine holds no world).

@@ -27,7 +27,7 @@ def test_in_process_faults_coverage_and_sessions(roq: Roq, roq_world: WorldView)
 
 def test_server_faults_and_sessions_do_not_outlive_a_test_part_one(roq_server: RoqServer) -> None:
     roq_server.add_fault(operation="*", latencyMs=1, count=100)
-    roq_server.session.http.post(
+    roq_server.http.post(
         f"{roq_server.url}/__roqmock/reset",
         headers={
             "roq-platform-server-authorization": roq_server.server_header,
@@ -42,8 +42,8 @@ def test_server_faults_and_sessions_do_not_outlive_a_test_part_two(
 ) -> None:
     assert roq_server.sessions() == []
     roq_server.as_user(roq_world.users[0]).conversations()
-    assert roq_server.requests()[0]["durationMs"] < 1000
-    faults = roq_server.session.http.get(
+    assert roq_server.calls()[0].duration_ms < 1000
+    faults = roq_server.http.get(
         f"{roq_server.url}/__roqmock/faults",
         headers={"roq-platform-server-authorization": roq_server.server_header},
     ).json()

@@ -201,7 +201,7 @@ Callers = dict[str, dict[str, str]]
 def callers(server: RoqServer) -> Callers:
     """The headers of each caller part 1 fuzzes as: the service account, a seeded user, on each graph."""
     user_id = server.world.users[0].id
-    service, user = server.session.token(None), server.session.token(user_id)
+    service, user = server.token(), server.token(user_id)
     return {
         "service account": {SERVER_HEADER: server.server_header, TOKEN_HEADER: f"Bearer {service}"},
         "user": {SERVER_HEADER: server.server_header, TOKEN_HEADER: f"Bearer {user}"},

@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 import httpx
 import jwt
 import pytest
-from conftest import RunningServer
+from support.servers import serve
 
 from roqmock.api.graphql_lines import GRAPHQL_CORE_3_3
-from roqmock.explorer import page as explorer_page
+from roqmock.http.explorer import page as explorer_page
 from roqmock.mock import RoqMock
+from roqmock.testing import RoqServer
 from roqmock.transport import RoqTransport
 
 CREATE_USER = """
@@ -33,23 +34,23 @@ def _error(response: httpx.Response) -> dict[str, Any]:
     return extensions
 
 
-def _new_user(server: RunningServer, **extra: Any) -> str:
+def _new_user(server: RoqServer, **extra: Any) -> str:
     suffix = uuid.uuid4().hex[:10]
-    response = server.graphql(
+    response = server.post_graphql(
         CREATE_USER,
         {"user": {"reference": f"http-{suffix}", "email": f"http-{suffix}@example.com", **extra}},
-        token=server.service_token(),
+        token=server.token(),
     )
     assert response.status_code == 200, response.text
     user_id: str = response.json()["data"]["createUser"]["id"]
     return user_id
 
 
-def test_service_account_token_has_roq_claims(empty_server: RunningServer) -> None:
-    claims = jwt.decode(empty_server.service_token(), options={"verify_signature": False})
+def test_service_account_token_has_roq_claims(empty_server: RoqServer) -> None:
+    claims = jwt.decode(empty_server.token(), options={"verify_signature": False})
     assert claims["roqEnvironmentId"] == empty_server.environment_id
     assert isinstance(claims["exp"], int) and claims["exp"] > claims["iat"]
-    assert jwt.get_unverified_header(empty_server.service_token())["alg"] == "HS256"
+    assert jwt.get_unverified_header(empty_server.token())["alg"] == "HS256"
 
 
 @pytest.mark.parametrize(
@@ -71,7 +72,7 @@ def test_service_account_token_has_roq_claims(empty_server: RunningServer) -> No
     ],
 )
 def test_service_account_token_refused_on_wrong_credentials(
-    empty_server: RunningServer, body: dict[str, str]
+    empty_server: RoqServer, body: dict[str, str]
 ) -> None:
     response = httpx.post(f"{empty_server.url}/v01/authorize/serviceAccount", json=body)
     assert response.status_code == 401
@@ -79,14 +80,14 @@ def test_service_account_token_refused_on_wrong_credentials(
     assert response.json()["message"] == "Invalid environment id or api key"
 
 
-def test_user_token_honours_expires_in(empty_server: RunningServer) -> None:
+def test_user_token_honours_expires_in(empty_server: RoqServer) -> None:
     user_id = _new_user(empty_server)
-    claims = jwt.decode(empty_server.user_token(user_id, "120s"), options={"verify_signature": False})
+    claims = jwt.decode(empty_server.token(user_id, expires_in="120s"), options={"verify_signature": False})
     assert claims["roqUserId"] == user_id
     assert claims["exp"] - claims["iat"] == 120
 
 
-def test_user_token_needs_a_service_token(empty_server: RunningServer) -> None:
+def test_user_token_needs_a_service_token(empty_server: RoqServer) -> None:
     user_id = _new_user(empty_server)
     body = {"environmentId": empty_server.environment_id, "apiKey": empty_server.api_key, "userId": user_id}
     missing = httpx.post(f"{empty_server.url}/v01/authorize", json=body)
@@ -95,12 +96,12 @@ def test_user_token_needs_a_service_token(empty_server: RunningServer) -> None:
     with_user_token = httpx.post(
         f"{empty_server.url}/v01/authorize",
         json=body,
-        headers={"roq-platform-authorization": f"Bearer {empty_server.user_token(user_id)}"},
+        headers={"roq-platform-authorization": f"Bearer {empty_server.token(user_id)}"},
     )
     assert with_user_token.status_code == 403
 
 
-def test_user_token_for_unknown_user_is_404(empty_server: RunningServer) -> None:
+def test_user_token_for_unknown_user_is_404(empty_server: RoqServer) -> None:
     response = httpx.post(
         f"{empty_server.url}/v01/authorize",
         json={
@@ -108,13 +109,13 @@ def test_user_token_for_unknown_user_is_404(empty_server: RunningServer) -> None
             "apiKey": empty_server.api_key,
             "userId": str(uuid.uuid4()),
         },
-        headers={"roq-platform-authorization": f"Bearer {empty_server.service_token()}"},
+        headers={"roq-platform-authorization": f"Bearer {empty_server.token()}"},
     )
     assert response.status_code == 404
     assert response.json()["errorCode"] == "USER_NOT_FOUND"
 
 
-def test_bad_expires_in_is_400(empty_server: RunningServer) -> None:
+def test_bad_expires_in_is_400(empty_server: RoqServer) -> None:
     user_id = _new_user(empty_server)
     response = httpx.post(
         f"{empty_server.url}/v01/authorize",
@@ -124,13 +125,13 @@ def test_bad_expires_in_is_400(empty_server: RunningServer) -> None:
             "userId": user_id,
             "expiresIn": "soon",
         },
-        headers={"roq-platform-authorization": f"Bearer {empty_server.service_token()}"},
+        headers={"roq-platform-authorization": f"Bearer {empty_server.token()}"},
     )
     assert response.status_code == 400
     assert "expiresIn" in response.json()["message"]
 
 
-def _forge(server: RunningServer, **overrides: Any) -> str:
+def _forge(server: RoqServer, **overrides: Any) -> str:
     now = int(time.time())
     claims = {
         "roqEnvironmentId": server.environment_id,
@@ -142,40 +143,38 @@ def _forge(server: RunningServer, **overrides: Any) -> str:
     return jwt.encode(claims, "not-the-server-secret-but-long-enough-for-hs256", algorithm="HS256")
 
 
-def test_forged_token_is_refused(empty_server: RunningServer) -> None:
-    response = empty_server.graphql(CONVERSATIONS, token=_forge(empty_server))
+def test_forged_token_is_refused(empty_server: RoqServer) -> None:
+    response = empty_server.post_graphql(CONVERSATIONS, token=_forge(empty_server))
     assert response.status_code == 401
     assert _error(response)["response"]["errorCode"] == "UNAUTHORIZED_EXCEPTION"
     assert _error(response)["code"] == "UNAUTHORIZED"
 
 
-def test_expired_token_is_refused(empty_server: RunningServer) -> None:
+def test_expired_token_is_refused(empty_server: RoqServer) -> None:
     user_id = _new_user(empty_server)
-    token = empty_server.user_token(user_id, "3s")
-    assert empty_server.graphql(CONVERSATIONS, token=token).status_code == 200
+    token = empty_server.token(user_id, expires_in="3s")
+    assert empty_server.post_graphql(CONVERSATIONS, token=token).status_code == 200
     # Until just past the token's own expiry, however slowly the machine got here.
     expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
     time.sleep(max(0.0, expires_at + 1.05 - time.time()))
-    response = empty_server.graphql(CONVERSATIONS, token=token)
+    response = empty_server.post_graphql(CONVERSATIONS, token=token)
     assert response.status_code == 401
     assert _error(response)["response"]["message"] == "The token has expired"
 
 
 def test_token_of_another_environment_is_refused() -> None:
-    from conftest import start_server, stop_server
-
-    other = start_server("--empty", "--token-secret", "a-shared-secret-that-is-long-enough-for-hs256")
+    other = serve("--token-secret", "a-shared-secret-that-is-long-enough-for-hs256")
     try:
         token = jwt.encode(
             {"roqEnvironmentId": str(uuid.uuid4()), "roqUserId": str(uuid.uuid4()), "iat": 1, "exp": 2**31},
             "a-shared-secret-that-is-long-enough-for-hs256",
             algorithm="HS256",
         )
-        response = other.graphql(CONVERSATIONS, token=token)
+        response = other.post_graphql(CONVERSATIONS, token=token)
         assert response.status_code == 401
         assert _error(response)["response"]["message"] == "The token belongs to another environment"
     finally:
-        stop_server(other)
+        other.stop()
 
 
 @pytest.mark.parametrize(
@@ -189,10 +188,8 @@ def test_token_of_another_environment_is_refused() -> None:
     ],
     ids=["missing", "not-basic", "not-base64", "no-colon", "wrong-key"],
 )
-def test_server_graph_needs_the_server_header(
-    empty_server: RunningServer, header: str | None, code: str
-) -> None:
-    headers = {"roq-platform-authorization": f"Bearer {empty_server.service_token()}"}
+def test_server_graph_needs_the_server_header(empty_server: RoqServer, header: str | None, code: str) -> None:
+    headers = {"roq-platform-authorization": f"Bearer {empty_server.token()}"}
     if header is not None:
         headers["roq-platform-server-authorization"] = header
     response = httpx.post(
@@ -203,7 +200,7 @@ def test_server_graph_needs_the_server_header(
     assert _error(response)["response"]["statusCode"] == 401
 
 
-def test_missing_token_on_server_graph(empty_server: RunningServer) -> None:
+def test_missing_token_on_server_graph(empty_server: RoqServer) -> None:
     response = httpx.post(
         f"{empty_server.url}/v01/server/graphql",
         json={"query": CONVERSATIONS},
@@ -213,9 +210,9 @@ def test_missing_token_on_server_graph(empty_server: RunningServer) -> None:
     assert _error(response)["response"]["errorCode"] == "UNAUTHORIZED_EXCEPTION"
 
 
-def test_client_graph_serves_queries_to_user_tokens_only(empty_server: RunningServer) -> None:
+def test_client_graph_serves_queries_to_user_tokens_only(empty_server: RoqServer) -> None:
     user_id = _new_user(empty_server)
-    token = empty_server.user_token(user_id)
+    token = empty_server.token(user_id)
     url = f"{empty_server.url}/v01/graphql"
     query = httpx.post(
         url, json={"query": CONVERSATIONS}, headers={"roq-platform-authorization": f"Bearer {token}"}
@@ -232,7 +229,7 @@ def test_client_graph_serves_queries_to_user_tokens_only(empty_server: RunningSe
     service = httpx.post(
         url,
         json={"query": CONVERSATIONS},
-        headers={"roq-platform-authorization": f"Bearer {empty_server.service_token()}"},
+        headers={"roq-platform-authorization": f"Bearer {empty_server.token()}"},
     )
     assert service.status_code == 401
 
@@ -249,15 +246,13 @@ def test_client_graph_serves_queries_to_user_tokens_only(empty_server: RunningSe
     ],
     ids=["malformed", "array", "query-not-string", "variables-not-object", "parse", "validation"],
 )
-def test_bad_requests_are_400_in_roqs_envelope(
-    empty_server: RunningServer, content: bytes, code: str
-) -> None:
+def test_bad_requests_are_400_in_roqs_envelope(empty_server: RoqServer, content: bytes, code: str) -> None:
     response = httpx.post(
         f"{empty_server.url}/v01/server/graphql",
         content=content,
         headers={
             "content-type": "application/json",
-            "roq-platform-authorization": f"Bearer {empty_server.service_token()}",
+            "roq-platform-authorization": f"Bearer {empty_server.token()}",
             "roq-platform-server-authorization": empty_server.server_header,
         },
     )
@@ -268,11 +263,11 @@ def test_bad_requests_are_400_in_roqs_envelope(
     assert extensions["code"] == code
 
 
-def test_variables_of_the_wrong_type_are_400(empty_server: RunningServer) -> None:
-    response = empty_server.graphql(
+def test_variables_of_the_wrong_type_are_400(empty_server: RoqServer) -> None:
+    response = empty_server.post_graphql(
         "query q($limit: Int) { conversations(limit: $limit) { totalCount } }",
         {"limit": "ten"},
-        token=empty_server.service_token(),
+        token=empty_server.token(),
     )
     assert response.status_code == 400
     assert _error(response)["response"]["errorCode"] == "GRAPHQL_VALIDATION_FAILED"
@@ -283,18 +278,18 @@ def test_variables_of_the_wrong_type_are_400(empty_server: RunningServer) -> Non
     assert response.json()["errors"][0]["message"].startswith(f'Variable "$limit" {verb} invalid value')
 
 
-def test_depth_limit_counts_no_data_levels(empty_server: RunningServer) -> None:
-    token = empty_server.service_token()
+def test_depth_limit_counts_no_data_levels(empty_server: RoqServer) -> None:
+    token = empty_server.token()
     allowed = "{ messages { data { file { createdByUser { id } } } } }"  # 4 levels
-    assert empty_server.graphql(allowed, token=token).status_code == 200
+    assert empty_server.post_graphql(allowed, token=token).status_code == 200
     too_deep = "{ messages { data { file { createdByUser { tenant { id } } } } } }"  # 5 levels
-    response = empty_server.graphql(too_deep, token=token)
+    response = empty_server.post_graphql(too_deep, token=token)
     assert response.status_code == 400
     assert _error(response)["response"]["errorCode"] == "GRAPHQL_VALIDATION_FAILED"
     assert "depth 5" in response.json()["errors"][0]["message"]
 
 
-def test_explorer_is_served_to_browsers_with_every_asset_from_roqmock(empty_server: RunningServer) -> None:
+def test_explorer_is_served_to_browsers_with_every_asset_from_roqmock(empty_server: RoqServer) -> None:
     response = httpx.get(f"{empty_server.url}/v01/server/graphql")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -348,7 +343,7 @@ def test_explorer_without_its_bundle_says_how_to_build_it(
     [("2 days", 172800), ("1 hour", 3600), ("10 minutes", 600), ("1.5h", 5400), (90, 90), ("90000", 90)],
 )
 def test_expires_in_reads_durations_as_roqs_jwt_library_does(
-    empty_server: RunningServer, expires_in: str | int, seconds: int
+    empty_server: RoqServer, expires_in: str | int, seconds: int
 ) -> None:
     user_id = _new_user(empty_server)
     body = {
@@ -360,33 +355,33 @@ def test_expires_in_reads_durations_as_roqs_jwt_library_does(
     response = httpx.post(
         f"{empty_server.url}/v01/authorize",
         json=body,
-        headers={"roq-platform-authorization": f"Bearer {empty_server.service_token()}"},
+        headers={"roq-platform-authorization": f"Bearer {empty_server.token()}"},
     )
     claims = jwt.decode(response.json()["accessToken"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == seconds
 
 
-def test_tokens_carry_roqs_claims_and_no_others(empty_server: RunningServer) -> None:
+def test_tokens_carry_roqs_claims_and_no_others(empty_server: RoqServer) -> None:
     user_id = _new_user(empty_server)
-    for token in (empty_server.service_token(), empty_server.user_token(user_id)):
+    for token in (empty_server.token(), empty_server.token(user_id)):
         claims = jwt.decode(token, options={"verify_signature": False})
         assert set(claims) <= {"roqEnvironmentId", "roqUserId", "notificationToken", "iat", "exp", "tenantId"}
 
 
-def test_an_internal_error_says_only_the_generic_message(empty_server: RunningServer) -> None:
-    token = empty_server.service_token()
+def test_an_internal_error_says_only_the_generic_message(empty_server: RoqServer) -> None:
+    token = empty_server.token()
     user_id = _new_user(empty_server)
-    created = empty_server.graphql(
+    created = empty_server.post_graphql(
         "mutation c($c: ConversationCreateDto!) { createConversation(conversation: $c) { id } }",
         {"c": {"title": "t", "ownerId": user_id, "memberIds": [user_id]}},
         token=token,
     ).json()["data"]["createConversation"]["id"]
-    empty_server.graphql(
+    empty_server.post_graphql(
         "mutation m($m: MessageCreateDto!) { createMessage(message: $m) }",
         {"m": {"authorId": user_id, "body": "b", "conversationId": created, "isSystem": False}},
         token=token,
     )
-    response = empty_server.graphql(
+    response = empty_server.post_graphql(
         "query q($id: ID!) { messages(filter: {conversationId: {equalTo: $id}}) { data { id deletedAt } } }",
         {"id": created},
         token=token,
@@ -401,17 +396,17 @@ def test_an_internal_error_says_only_the_generic_message(empty_server: RunningSe
 
 
 def _get_routes() -> list[str]:
-    from roqmock.routes import ALL_ROUTES
+    from roqmock.http.routing import ALL_ROUTES
 
     return sorted(path for method, path in ALL_ROUTES if method == "GET")
 
 
 @pytest.mark.parametrize("path", _get_routes())
-def test_head_answers_every_get_route_like_get_without_a_body(empty_server: RunningServer, path: str) -> None:
+def test_head_answers_every_get_route_like_get_without_a_body(empty_server: RoqServer, path: str) -> None:
     """RFC 9110: HEAD is GET without the body: the same status and headers, the GET body's length."""
     headers = {
         "roq-platform-server-authorization": empty_server.server_header,
-        "roq-platform-authorization": f"Bearer {empty_server.service_token()}",
+        "roq-platform-authorization": f"Bearer {empty_server.token()}",
     }
     got = httpx.get(f"{empty_server.url}{path}", headers=headers)
     head = httpx.head(f"{empty_server.url}{path}", headers=headers)
@@ -421,7 +416,7 @@ def test_head_answers_every_get_route_like_get_without_a_body(empty_server: Runn
     assert head.content == b""
 
 
-def test_head_sends_no_body_on_the_wire(empty_server: RunningServer) -> None:
+def test_head_sends_no_body_on_the_wire(empty_server: RoqServer) -> None:
     """httpx would hide body bytes after a HEAD answer: read the raw socket to the end."""
     host, port = httpx.URL(empty_server.url).host, httpx.URL(empty_server.url).port
     assert port is not None
@@ -437,7 +432,7 @@ def test_head_sends_no_body_on_the_wire(empty_server: RunningServer) -> None:
 
 @pytest.mark.parametrize("name", ["never-made-before", "has space", "x" * 65, None])
 def test_health_stays_open_with_any_session_header_and_makes_no_session(
-    empty_server: RunningServer, name: str | None
+    empty_server: RoqServer, name: str | None
 ) -> None:
     control = {"roq-platform-server-authorization": empty_server.server_header}
     before = httpx.get(f"{empty_server.url}/__roqmock/sessions", headers=control).json()["sessions"]
@@ -455,15 +450,15 @@ def test_health_stays_open_with_any_session_header_and_makes_no_session(
     assert after == before
 
 
-def _graph_headers(server: RunningServer, token: str | None = None) -> dict[str, str]:
+def _graph_headers(server: RoqServer, token: str | None = None) -> dict[str, str]:
     return {
         "roq-platform-server-authorization": server.server_header,
-        "roq-platform-authorization": f"Bearer {token or server.service_token()}",
+        "roq-platform-authorization": f"Bearer {token or server.token()}",
         "accept": "application/json",
     }
 
 
-def _journal(server: RunningServer, session: str | None = None, **params: str) -> list[dict[str, Any]]:
+def _journal(server: RoqServer, session: str | None = None, **params: str) -> list[dict[str, Any]]:
     headers = {"roq-platform-server-authorization": server.server_header}
     if session is not None:
         headers["x-roqmock-session"] = session
@@ -480,7 +475,7 @@ def _journal(server: RunningServer, session: str | None = None, **params: str) -
     ids=["json", "graphql-response-json"],
 )
 def test_a_json_get_on_a_graph_never_gets_the_explorer(
-    empty_server: RunningServer, path: str, headers: dict[str, str]
+    empty_server: RoqServer, path: str, headers: dict[str, str]
 ) -> None:
     response = httpx.get(f"{empty_server.url}{path}", headers=headers)
     assert response.status_code == 400
@@ -490,16 +485,14 @@ def test_a_json_get_on_a_graph_never_gets_the_explorer(
 
 
 @pytest.mark.parametrize("accept", [None, "text/html,application/xhtml+xml,*/*;q=0.8", "*/*"])
-def test_a_browser_get_without_a_query_gets_the_explorer(
-    empty_server: RunningServer, accept: str | None
-) -> None:
+def test_a_browser_get_without_a_query_gets_the_explorer(empty_server: RoqServer, accept: str | None) -> None:
     headers = {"accept": accept} if accept is not None else {}
     response = httpx.get(f"{empty_server.url}/v01/server/graphql", headers=headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
 
 
-def test_a_get_with_a_query_runs_it_with_the_posts_credentials(empty_server: RunningServer) -> None:
+def test_a_get_with_a_query_runs_it_with_the_posts_credentials(empty_server: RoqServer) -> None:
     user_id = _new_user(empty_server)
     url = f"{empty_server.url}/v01/server/graphql"
     query = "query one($id: ID!) { user(id: $id) { id } }"
@@ -509,7 +502,7 @@ def test_a_get_with_a_query_runs_it_with_the_posts_credentials(empty_server: Run
         response = httpx.get(url, params=params, headers={**_graph_headers(empty_server), "accept": accept})
         assert response.status_code == 200, response.text
         assert response.json() == {"data": {"user": {"id": user_id}}}
-    user_token = empty_server.user_token(user_id)
+    user_token = empty_server.token(user_id)
     mine = httpx.get(
         f"{empty_server.url}/v01/graphql",
         params={
@@ -527,14 +520,14 @@ def test_a_get_with_a_query_runs_it_with_the_posts_credentials(empty_server: Run
 
 
 @pytest.mark.parametrize("path", ["/v01/server/graphql", "/v01/graphql"])
-def test_a_mutation_is_never_run_from_a_get(empty_server: RunningServer, path: str) -> None:
+def test_a_mutation_is_never_run_from_a_get(empty_server: RoqServer, path: str) -> None:
     session = f"get-mutation-{uuid.uuid4().hex[:8]}"
     reference = f"via-get-{uuid.uuid4().hex[:8]}"
     user = json.dumps(reference)
     email = json.dumps(f"{reference}@example.com")
     mutation = f"mutation make {{ createUser(user: {{reference: {user}, email: {email}}}) {{ id }} }}"
     # Credentials each graph takes: the client graph takes user tokens only.
-    token = empty_server.user_token(_new_user(empty_server)) if path == "/v01/graphql" else None
+    token = empty_server.token(_new_user(empty_server)) if path == "/v01/graphql" else None
     headers = {**_graph_headers(empty_server, token), "x-roqmock-session": session}
     for method in (httpx.get, httpx.head):
         response = method(f"{empty_server.url}{path}", params={"query": mutation}, headers=headers)
@@ -553,7 +546,7 @@ def test_a_mutation_is_never_run_from_a_get(empty_server: RunningServer, path: s
 
 @pytest.mark.parametrize("path", ["/v01/server/graphql", "/v01/graphql"])
 def test_a_get_without_credentials_is_refused_before_its_document_is_read(
-    empty_server: RunningServer, path: str
+    empty_server: RoqServer, path: str
 ) -> None:
     """A stranger's GET never gets as far as the document: neither its mutation (405) nor its syntax."""
     for document in ('mutation { createUser(user: {reference: "x", email: "x@y.z"}) { id } }', "{ oops"):
@@ -564,7 +557,7 @@ def test_a_get_without_credentials_is_refused_before_its_document_is_read(
         assert _error(response)["response"]["errorCode"] == missing
 
 
-def test_every_405_names_the_allowed_methods(empty_server: RunningServer) -> None:
+def test_every_405_names_the_allowed_methods(empty_server: RoqServer) -> None:
     response = httpx.put(f"{empty_server.url}/v01/server/graphql", json={})
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD, POST"
@@ -586,7 +579,7 @@ def test_every_405_names_the_allowed_methods(empty_server: RunningServer) -> Non
     ids=["bad-token", "no-token", "bad-server-header", "no-server-header"],
 )
 def test_refused_graph_calls_are_journaled_as_anonymous_in_their_session(
-    empty_server: RunningServer, headers: dict[str, str | None], status: int, code: str
+    empty_server: RoqServer, headers: dict[str, str | None], status: int, code: str
 ) -> None:
     session = f"refusals-{uuid.uuid4().hex[:8]}"
     base = {
@@ -617,7 +610,7 @@ def test_refused_graph_calls_are_journaled_as_anonymous_in_their_session(
 
 
 def test_refused_client_graph_calls_are_journaled_and_control_calls_are_not(
-    empty_server: RunningServer,
+    empty_server: RoqServer,
 ) -> None:
     session = f"refusals-{uuid.uuid4().hex[:8]}"
     assert _journal(empty_server, session) == []
@@ -625,7 +618,7 @@ def test_refused_client_graph_calls_are_journaled_and_control_calls_are_not(
         f"{empty_server.url}/v01/graphql",
         json={"query": "{ users { totalCount } }"},
         headers={
-            "roq-platform-authorization": f"Bearer {empty_server.service_token()}",
+            "roq-platform-authorization": f"Bearer {empty_server.token()}",
             "x-roqmock-session": session,
         },
     )
@@ -640,9 +633,7 @@ def test_refused_client_graph_calls_are_journaled_and_control_calls_are_not(
 
 
 def test_early_error_replies_carry_the_cors_headers() -> None:
-    from conftest import start_server, stop_server
-
-    server = start_server("--empty", "--cors-origin", "https://app.example", "--max-body-bytes", "1000")
+    server = serve("--cors-origin", "https://app.example", "--max-body-bytes", "1000")
     origin = {"origin": "https://app.example"}
     try:
         url = f"{server.url}/v01/server/graphql"
@@ -660,4 +651,4 @@ def test_early_error_replies_carry_the_cors_headers() -> None:
             ("anonymous", 431),
         ]
     finally:
-        stop_server(server)
+        server.stop()

@@ -37,11 +37,12 @@ from hypothesis import strategies as st
 from roqmock import documents
 from roqmock import strategies as roq_st
 from roqmock.api.engine import GraphQLEngine
+from roqmock.baseline import Baseline
 from roqmock.client import HttpSession, RoqClient, RoqHttpError
 from roqmock.config import Settings
 from roqmock.domain.models import User
-from roqmock.domain.permissions import DEFAULT_USER_ROLE, Entity, Operation, Permission, Role, Scope
-from roqmock.mock import Baseline, RoqMock
+from roqmock.domain.roles import DEFAULT_USER_ROLE, Entity, Operation, Permission, Role, Scope
+from roqmock.mock import RoqMock
 from roqmock.seed import BOT_REFERENCE, WorldSize
 from roqmock.testing import Roq, RoqServer, WorldView, start_server
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from roqmock.explorer import page as explorer_page
+from roqmock.http.explorer import page as explorer_page
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,17 +30,26 @@ def test_wheel_contents(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "roqmock/schema/roq.graphql" in names
     assert "roqmock/py.typed" in names
-    assert "pytest_plugin/plugin.py" in names
+    assert "roqmock/pytest_plugin/plugin.py" in names
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "[pytest11]" in text and "roqmock = pytest_plugin.plugin" in text
+    assert "[pytest11]" in text and "roqmock = roqmock.pytest_plugin.plugin" in text
     assert "roqmock = roqmock.__main__:main" in text
+
+
+def test_wheel_installs_roqmock_alone_at_the_top_level(wheel: Path) -> None:
+    """Only roqmock's own name in site-packages: the plugin ships inside it, as roqmock.pytest_plugin."""
+    top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert {name for name in top_level if not name.endswith(".dist-info")} == {"roqmock"}
+    assert len(top_level) == 2
 
 
 def test_wheel_ships_the_explorers_bundle_and_not_its_build_tree(wheel: Path) -> None:
     """The bundle is built output (git ignores it): the build hook makes it with npm, the wheel ships it."""
     names = set(zipfile.ZipFile(wheel).namelist())
-    static = {name.removeprefix("roqmock/explorer/static/") for name in names if "/explorer/static/" in name}
+    static = {
+        name.removeprefix("roqmock/http/explorer/static/") for name in names if "/explorer/static/" in name
+    }
     assert static == set(explorer_page.ASSETS)
     assert not any("node_modules" in name or name.startswith("explorer/") for name in names)
 
@@ -57,11 +66,14 @@ def _run_from_unpacked(wheel: Path, where: Path, code: str) -> str:
 
 def test_installed_wheel_serves_the_explorer_from_itself(wheel: Path, tmp_path: Path) -> None:
     code = (
-        "from roqmock.explorer import page;"
+        "from roqmock.http.explorer import page;"
         "reply = page.explorer_page(); assert reply.status == 200, reply.body;"
         "print(page._static())"
     )
-    assert Path(_run_from_unpacked(wheel, tmp_path, code)) == tmp_path / "roqmock" / "explorer" / "static"
+    assert (
+        Path(_run_from_unpacked(wheel, tmp_path, code))
+        == tmp_path / "roqmock" / "http" / "explorer" / "static"
+    )
 
 
 def test_installed_wheel_loads_its_own_schema(wheel: Path, tmp_path: Path) -> None:

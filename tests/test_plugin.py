@@ -359,7 +359,7 @@ def test_4_server_sees_none_of_it(roq_server):
     assert TITLE not in {c.title for c in world.conversations}
     roq_server.assert_not_called("createMessage")
     roq_server.assert_not_called("createConversation")
-    assert roq_server.requests() == []
+    assert roq_server.calls() == []
 
 
 @pytest.mark.roq(seed=11, users=3, conversations=2, messages=5)

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import RunningServer
 
 from roqmock.cli import banner, build_parser, main, make_mock
 from roqmock.client import HttpSession
 from roqmock.config import DEFAULT_ENVIRONMENT_ID, Settings
 from roqmock.mock import RoqMock
-from roqmock.testing import start_server, stop_process
+from roqmock.testing import RoqServer, start_server, stop_process
 
 
 def test_the_server_binds_loopback_unless_told_otherwise() -> None:
@@ -58,7 +57,7 @@ def test_limits_must_be_positive(flag: str, capsys: pytest.CaptureFixture[str]) 
     assert f"argument {flag}: must be at least 1" in capsys.readouterr().err
 
 
-def test_cors_is_off_by_default_and_only_for_named_origins(empty_server: RunningServer) -> None:
+def test_cors_is_off_by_default_and_only_for_named_origins(empty_server: RoqServer) -> None:
     named = start_server(seed=1, extra_args=["--cors-origin", "https://app.example"])
     try:
         preflight = {"origin": "https://app.example", "access-control-request-method": "POST"}
@@ -76,7 +75,7 @@ def test_cors_is_off_by_default_and_only_for_named_origins(empty_server: Running
         named.stop()
 
 
-def test_the_control_api_wants_the_server_header(empty_server: RunningServer) -> None:
+def test_the_control_api_wants_the_server_header(empty_server: RoqServer) -> None:
     for method, path in (
         ("GET", "state"),
         ("POST", "reset"),

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from conftest import RunningServer
-
-from roqmock.wire import CoalescingTransport
+from roqmock.http.wire import CoalescingTransport
+from roqmock.testing import RoqServer
 
 
 class RecordingTransport(asyncio.Transport):
@@ -60,7 +59,7 @@ def test_closing_sends_what_is_pending_first_and_other_calls_pass_through() -> N
     assert inner.writes == [b"bye"] and inner.closed
 
 
-def test_the_server_answers_keep_alive_requests_whole(empty_server: RunningServer) -> None:
+def test_the_server_answers_keep_alive_requests_whole(empty_server: RoqServer) -> None:
     """Several requests on one connection, sent at once: every answer arrives complete and in order."""
     host, port = empty_server.url.removeprefix("http://").split(":")
     request = f"GET /__roqmock/health HTTP/1.1\r\nhost: {host}\r\n\r\n".encode()

@@ -13,7 +13,8 @@ from roqmock.api.graphql_lines import Info
 from roqmock.domain.clock import parse_iso, to_iso
 from roqmock.domain.lists import ListArgs, Page
 from roqmock.domain.models import Conversation, File, Message, User
-from roqmock.domain.permissions import Actor, Role
+from roqmock.domain.permissions import Actor
+from roqmock.domain.roles import Role
 from roqmock.domain.service import ChatService
 from roqmock.domain.specs import role_id
 

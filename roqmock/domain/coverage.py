@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from roqmock.domain.permissions import Entity, Operation, Scope, rule_name
+from roqmock.domain.roles import Entity, Operation, Scope, rule_name
 
 _ROLE_RULES = [
     (Entity.CONVERSATION, Operation.CREATE, None),

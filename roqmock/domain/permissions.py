@@ -21,74 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from roqmock.domain.errors import Forbidden
+from roqmock.domain.roles import NO_PERMISSION, SUPER_ADMIN_SCOPE, Entity, Operation, Role, Scope, rule_name
 
 if TYPE_CHECKING:
     from roqmock.domain.coverage import Coverage
     from roqmock.domain.models import Conversation, File, User
     from roqmock.domain.store import World
-
-
-class Entity(StrEnum):
-    CONVERSATION = "Conversation"
-    MESSAGE = "Message"
-    USER = "User"
-    FILE = "File"
-
-
-class Operation(StrEnum):
-    CREATE = "create"
-    READ = "read"
-    UPDATE = "update"
-    DELETE = "delete"
-
-
-class Scope(StrEnum):
-    OWN = "own"
-    TENANT = "tenant"
-    ALL = "all"
-
-
-_BREADTH = {Scope.OWN: 0, Scope.TENANT: 1, Scope.ALL: 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Permission:
-    entity: Entity
-    operation: Operation
-    scope: Scope | None = None  # create has no scope
-
-
-@dataclass(frozen=True, slots=True)
-class Role:
-    key: str
-    name: str
-    permissions: tuple[Permission, ...] = ()
-    description: str | None = None
-    is_system_managed: bool = False
-
-
-DEFAULT_ROLE_KEY = "user"
-
-# ROQ's documented example role: start conversations, see and manage your own, read their messages.
-DEFAULT_USER_ROLE = Role(
-    key=DEFAULT_ROLE_KEY,
-    name="User",
-    description="Every new user: chat in the conversations they belong to",
-    is_system_managed=True,
-    permissions=(
-        Permission(Entity.CONVERSATION, Operation.CREATE),
-        Permission(Entity.CONVERSATION, Operation.READ, Scope.OWN),
-        Permission(Entity.CONVERSATION, Operation.UPDATE, Scope.OWN),
-        Permission(Entity.CONVERSATION, Operation.DELETE, Scope.OWN),
-        Permission(Entity.MESSAGE, Operation.READ, Scope.OWN),
-        Permission(Entity.USER, Operation.READ, Scope.TENANT),
-        Permission(Entity.FILE, Operation.READ, Scope.OWN),
-    ),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,29 +46,7 @@ class Actor:
 
 SUPER_ADMIN = Actor()
 
-# Permission coverage names a rule Entity:operation:scope, with two scopes more than roles grant.
-SUPER_ADMIN_SCOPE = "super-admin"
-NO_PERMISSION = "none"
-
-
-def rule_name(entity: Entity | str, operation: Operation | str, scope: Scope | str | None) -> str:
-    entity_name = entity.value if isinstance(entity, Entity) else entity
-    operation_name = operation.value if isinstance(operation, Operation) else operation
-    if scope is None:
-        return f"{entity_name}:{operation_name}"
-    return f"{entity_name}:{operation_name}:{scope.value if isinstance(scope, Scope) else scope}"
-
-
-def parse_permission(text: str) -> Permission:
-    """Read ``"Conversation:read:own"`` (or ``"Conversation:create"``) from configuration."""
-    parts = text.split(":")
-    if len(parts) not in (2, 3):
-        raise ValueError(f"a permission is Entity:operation[:scope], not {text!r}")
-    entity, operation = Entity(parts[0]), Operation(parts[1])
-    scope = Scope(parts[2]) if len(parts) == 3 else None
-    if (operation is Operation.CREATE) != (scope is None):
-        raise ValueError(f"{text!r}: create takes no scope, every other operation needs one")
-    return Permission(entity, operation, scope)
+_BREADTH = {Scope.OWN: 0, Scope.TENANT: 1, Scope.ALL: 2}
 
 
 def granted_scope(roles: Iterable[Role], entity: Entity, operation: Operation) -> Scope | None:

@@ -25,15 +25,8 @@ from roqmock.domain.models import (
     Tenant,
     User,
 )
-from roqmock.domain.permissions import (
-    DEFAULT_ROLE_KEY,
-    SUPER_ADMIN,
-    Actor,
-    Entity,
-    Operation,
-    Role,
-    Rules,
-)
+from roqmock.domain.permissions import SUPER_ADMIN, Actor, Rules
+from roqmock.domain.roles import DEFAULT_ROLE_KEY, Entity, Operation, Role
 from roqmock.domain.specs import MEMBER_SPEC, MESSAGE_SPEC, TAG_SPEC, USER_SPEC, conversation_spec, file_spec
 from roqmock.domain.store import Store, World, natural_key
 

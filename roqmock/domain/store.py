@@ -25,7 +25,7 @@ from roqmock.domain.models import (
     Tenant,
     User,
 )
-from roqmock.domain.permissions import DEFAULT_USER_ROLE, Role
+from roqmock.domain.roles import DEFAULT_USER_ROLE, Role
 
 Undo = Callable[[], object]
 MAX_UNDO = 200_000  # writes remembered for a rewind; past that a reset rebuilds the world instead

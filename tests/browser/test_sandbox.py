@@ -479,8 +479,8 @@ def test_writing_where_you_are_no_member_shows_roq_error(
     expect(toast.get_by_test_id("error-message")).to_have_text(
         "Only members of a conversation may write to it"
     )
-    calls = server.requests(operation="createMessage", caller=user.id)
-    assert [call["errorCode"] for call in calls] == ["FORBIDDEN"]
+    calls = server.calls("createMessage", as_user=user)
+    assert [call.error_code for call in calls] == ["FORBIDDEN"]
     assert len(server.world.messages) == len(world.messages)
 
 
@@ -585,7 +585,7 @@ def test_reset_world_and_clear_journal(page: Page, server: RoqServer, world: Wor
     expect(page.get_by_test_id("journal-row").first).to_be_visible()
     page.get_by_test_id("journal-clear").click()
     expect(page.get_by_test_id("journal-empty")).to_be_visible()
-    assert server.requests() == []
+    assert server.calls() == []
 
 
 def test_screenshot(page: Page, world: WorldView) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import RunningServer
+    from roqmock.testing import RoqServer
 
 pytestmark = pytest.mark.sdk
 
@@ -68,7 +68,7 @@ SCENARIOS, UNAVAILABLE = _scenarios()
 
 
 @pytest.fixture(scope="module")
-def results(empty_server: RunningServer) -> dict[str, dict[str, Any]]:
+def results(empty_server: RoqServer) -> dict[str, dict[str, Any]]:
     """Run every scenario once, in one Node process, and read its report."""
     if UNAVAILABLE is not None:
         pytest.fail(UNAVAILABLE, pytrace=False)

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from world_snapshot import indexes
 
 from roqmock.api.engine import GraphQLEngine
+from roqmock.baseline import Baseline
 from roqmock.config import Settings
 from roqmock.domain.errors import RoqError
 from roqmock.domain.permissions import SUPER_ADMIN
-from roqmock.mock import Baseline, RoqMock
+from roqmock.mock import RoqMock
 from roqmock.seed import WorldSize
 from roqmock.state import dump_world
 

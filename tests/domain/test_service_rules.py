@@ -10,17 +10,8 @@ import pytest
 
 from roqmock.domain.errors import Forbidden, NotFound, RoqError, ValidationError
 from roqmock.domain.lists import ListArgs
-from roqmock.domain.permissions import (
-    SUPER_ADMIN,
-    Actor,
-    Entity,
-    Operation,
-    Permission,
-    Role,
-    Scope,
-    granted_scope,
-    parse_permission,
-)
+from roqmock.domain.permissions import SUPER_ADMIN, Actor, granted_scope
+from roqmock.domain.roles import Entity, Operation, Permission, Role, Scope, parse_permission
 from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store
 
@@ -38,7 +29,7 @@ TENANT_ADMIN = Role(
 
 @pytest.fixture
 def service() -> ChatService:
-    from roqmock.domain.permissions import DEFAULT_USER_ROLE
+    from roqmock.domain.roles import DEFAULT_USER_ROLE
 
     roles = {role.key: role for role in (DEFAULT_USER_ROLE, READ_ALL, TENANT_ADMIN)}
     return ChatService(Store(seed=7, roles=roles))

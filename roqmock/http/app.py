@@ -1,7 +1,7 @@
-"""The Starlette app: it wires every request to :func:`roqmock.routes.answer` and does nothing else.
+"""The Starlette app: it wires every request to :func:`roqmock.http.routing.answer` and does nothing else.
 
 It is Starlette's router alone, with an ASGI endpoint: roqmock reads the method, path, headers and body
-itself (``roqmock.endpoints.Request``) and answers every error itself, in ROQ's envelope, so Starlette's
+itself (``roqmock.http.exchange.Request``) and answers every error itself, in ROQ's envelope, so Starlette's
 Request and Response objects and its error middleware would only be built to be bypassed, on the path
 every test request takes (~15% of the requests/s of a small mutation; see benchmarks/).
 """
@@ -18,9 +18,10 @@ from starlette.routing import Route, Router
 from roqmock.api.errors import INTERNAL_MESSAGE, logger
 from roqmock.config import Settings
 from roqmock.domain.errors import RoqError
-from roqmock.endpoints import Reply, Request, body_too_large, error_reply, refusal
+from roqmock.http.exchange import Reply, Request
+from roqmock.http.limits import body_too_large
+from roqmock.http.routing import answer, error_reply, refusal
 from roqmock.mock import RoqMock
-from roqmock.routes import answer
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

@@ -1,7 +1,7 @@
 """The explorer's page and its assets: GraphiQL bundled from npm (``explorer/`` in the checkout).
 
 The bundle is built by ``npm ci --prefix explorer && npm run --prefix explorer build`` into
-``roqmock/explorer/static/``, which is not in git: the wheel's build hook (``hatch_build.py``) builds it
+``roqmock/http/explorer/static/``, which is not in git: the wheel's build hook (``hatch_build.py``) builds it
 and ships it. Without it roqmock still serves everything else, and the page says how to build it.
 """
 
@@ -15,10 +15,11 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 
 from roqmock.domain.errors import NotFound
-from roqmock.endpoints import HTML, Handler, Reply, Request
+from roqmock.http.exchange import HTML, Handler, Reply, Request
+from roqmock.http.paths import CONTROL_PREFIX
 from roqmock.mock import RoqMock
 
-PREFIX = "/__roqmock/explorer"
+PREFIX = f"{CONTROL_PREFIX}/explorer"
 JS = "text/javascript; charset=utf-8"
 CSS = "text/css; charset=utf-8"
 ASSETS: dict[str, str] = {
@@ -69,7 +70,7 @@ _PAGE = """<!doctype html>
 
 
 def _static() -> Traversable:
-    return resources.files(__package__ or "roqmock.explorer").joinpath("static")
+    return resources.files(__package__ or "roqmock.http.explorer").joinpath("static")
 
 
 @cache

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from faker.config import AVAILABLE_LOCALES
-
+from roqmock.baseline import Baseline, OptionError
 from roqmock.domain.errors import BadRequest, Forbidden
-from roqmock.endpoints import Handler, Reply, Request, check_server_header
-from roqmock.mock import Baseline, RoqMock
-from roqmock.seed import WorldSize
+from roqmock.http.callers import check_server_header
+from roqmock.http.exchange import Handler, Reply, Request
+from roqmock.http.paths import CONTROL_PREFIX, HEALTH_PATH
+from roqmock.mock import RoqMock
 
-PREFIX = "/__roqmock"
+PREFIX = CONTROL_PREFIX
 
 
 def _guarded(handler: Handler) -> Handler:
@@ -72,32 +72,11 @@ def reset(mock: RoqMock, request: Request) -> Reply:
 
 def baseline_from(body: Mapping[str, Any], current: Baseline) -> Baseline:
     """A baseline from ``{seed, users, conversations, messages, files, tenants, locale, empty}``."""
-    known = {"seed", "users", "conversations", "messages", "files", "tenants", "locale", "empty"}
-    unknown = set(body) - known
-    if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(sorted(unknown))}", error_code="BAD_REQUEST")
-    for name in known - {"locale", "empty"}:
-        value = body.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise BadRequest(f"{name} must be a non-negative integer", error_code="BAD_REQUEST", field=name)
-    seed = body.get("seed", current.seed)
-    locale = body.get("locale", current.locale)
-    if not isinstance(locale, str) or locale not in AVAILABLE_LOCALES:
-        raise BadRequest(
-            f"locale must be a Faker locale such as en_US, not {locale!r}", error_code="BAD_REQUEST"
-        )
-    if body.get("empty") is True:
-        return Baseline(seed=seed, size=None, locale=locale)
-    default = current.size or WorldSize()
-    sizes = {
-        name: body.get(name, getattr(default, name))
-        for name in ("users", "conversations", "messages", "files", "tenants")
-    }
     try:
-        size = WorldSize(**sizes)
-    except ValueError as error:
-        raise BadRequest(str(error), error_code="BAD_REQUEST") from None
-    return Baseline(seed=seed, size=size, locale=locale)
+        return Baseline.from_options(body, current)
+    except OptionError as error:
+        field = {"field": error.option} if error.option not in (None, "locale") else {}
+        raise BadRequest(str(error), error_code="BAD_REQUEST", **field) from None
 
 
 def seed(mock: RoqMock, request: Request) -> Reply:
@@ -203,7 +182,7 @@ def end_sessions(mock: RoqMock, request: Request) -> Reply:
 
 
 CONTROL_ROUTES: dict[tuple[str, str], Handler] = {
-    ("GET", f"{PREFIX}/health"): health,
+    ("GET", HEALTH_PATH): health,
     ("POST", f"{PREFIX}/reset"): _guarded(reset),
     ("POST", f"{PREFIX}/seed"): _guarded(seed),
     ("GET", f"{PREFIX}/state"): _guarded(get_state),

@@ -11,10 +11,11 @@ from functools import cache
 from importlib import resources
 
 from roqmock.domain.errors import NotFound
-from roqmock.endpoints import HTML, JSON, Handler, Reply, Request
+from roqmock.http.exchange import HTML, JSON, Handler, Reply, Request
+from roqmock.http.paths import CONTROL_PREFIX
 from roqmock.mock import RoqMock
 
-PREFIX = "/__roqmock/sandbox"
+PREFIX = f"{CONTROL_PREFIX}/sandbox"
 GRAPHQL_PATH = "/v01/server/graphql"
 
 _ASSETS: dict[str, str] = {
@@ -29,7 +30,7 @@ def asset(name: str) -> str:
     """A static file of the sandbox, read from the installed package."""
     if name not in _ASSETS:
         raise KeyError(name)
-    return resources.files(__package__ or "roqmock.sandbox").joinpath(name).read_text(encoding="utf-8")
+    return resources.files(__package__ or "roqmock.http.sandbox").joinpath(name).read_text(encoding="utf-8")
 
 
 def _enabled(mock: RoqMock) -> None:

@@ -1,0 +1,1 @@
+"""Helpers the suite's tests share (never fixtures: those live in the conftest files)."""

@@ -1,7 +1,9 @@
-"""The README's promises that code can check: the two commands, the defaults it quotes."""
+"""The promises of the README and of the pages under docs/ that code can check: the two commands, the
+defaults and options they quote."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -13,6 +15,8 @@ from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+SERVER_PAGE = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def _shell_blocks() -> list[str]:
@@ -27,11 +31,34 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert "python -m pytest" in install_and_test
 
 
-def test_readme_quotes_the_real_defaults() -> None:
-    assert DEFAULT_ENVIRONMENT_ID in README and DEFAULT_API_KEY in README
+def test_readme_and_the_server_page_quote_the_real_defaults() -> None:
     args = build_parser().parse_args(["serve"])
-    assert f"`{args.host}`, `{args.port}`" in README
-    assert f"| {args.users}, {args.conversations}, {args.messages} |" in README
+    assert DEFAULT_ENVIRONMENT_ID in README and DEFAULT_API_KEY in README
+    assert f"ROQMOCK=${{ROQMOCK:-http://{args.host}:{args.port}}}" in README
+    assert DEFAULT_ENVIRONMENT_ID in SERVER_PAGE and DEFAULT_API_KEY in SERVER_PAGE
+    assert f"`{args.host}`, `{args.port}`" in SERVER_PAGE
+    assert f"| {args.users}, {args.conversations}, {args.messages} |" in SERVER_PAGE
+    assert f"| {args.files}, {args.tenants}, `{args.locale}` |" in SERVER_PAGE
+    assert f"| {args.max_limit} |" in SERVER_PAGE and f"| {args.max_depth} |" in SERVER_PAGE
+    assert f"| {args.max_cost} |" in SERVER_PAGE and f"`{args.log_level}` |" in SERVER_PAGE
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        option
+        for action in parser._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
+
+
+def test_the_server_page_names_every_option_of_serve_and_export() -> None:
+    parser = build_parser()
+    (commands,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    options = _options(parser) | _options(commands.choices["serve"]) | _options(commands.choices["export"])
+    assert {"--port", "--state", "--sandbox", "--no-sandbox", "--output", "--version"} <= options
+    missing = sorted(o for o in options if not re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", SERVER_PAGE))
+    assert not missing, f"docs/server.md does not name {missing}"
 
 
 def test_not_sdk_deselects_the_sdk_tests_on_a_machine_without_node(tmp_path: Path) -> None:

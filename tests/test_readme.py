@@ -1,17 +1,21 @@
 """The promises of the README and of the pages under docs/ that code can check: the two commands, the
-defaults and options they quote."""
+defaults and options they quote, the quick start's commands and replies."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from roqmock.cli import build_parser
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
+from roqmock.testing import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -79,3 +83,111 @@ def test_not_sdk_deselects_the_sdk_tests_on_a_machine_without_node(tmp_path: Pat
     run = subprocess.run([*collect, *targets], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "tests/contract/test_sdk_contract.py::test_scenario[unavailable]" in run.stdout
+
+
+# ---------------------------------------------------------------- the quick start, run with curl
+
+# A timing and a wall-clock time: no run repeats them, so only their type is checked.
+VARYING_KEYS = {"durationMs", "at"}
+BLOCK_END = "@@readme-block-end@@"
+
+
+def _fenced_blocks(text: str) -> list[tuple[str, str, str]]:
+    """``(language, body, text before the block since the previous one)`` for each fenced block."""
+    blocks, last = [], 0
+    for match in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.DOTALL | re.MULTILINE):
+        blocks.append((match.group(1), match.group(2), text[last : match.start()]))
+        last = match.end()
+    return blocks
+
+
+def _commands_and_replies() -> list[tuple[str, str | None]]:
+    """Each ``bash`` block of the README with the ``json`` block right after it (None: it prints nothing)."""
+    blocks = _fenced_blocks(README)
+    pairs: list[tuple[str, str | None]] = []
+    for index, (language, body, _) in enumerate(blocks):
+        if language != "bash":
+            continue
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        shown = after[1] if after is not None and after[0] == "json" and not after[2].strip() else None
+        pairs.append((body, shown))
+    return pairs
+
+
+def _mismatches(shown: Any, real: Any, where: str = "reply") -> list[str]:
+    """Where ``real`` differs from what the README shows: the same keys everywhere, the same values, but a
+    string shown ending in ``...`` is a prefix and the VARYING_KEYS only keep their type."""
+    if isinstance(shown, dict):
+        if not isinstance(real, dict) or shown.keys() != real.keys():
+            return [f"{where}: the README shows keys {sorted(shown)}, the server answered {real!r}"]
+        found = []
+        for key, value in shown.items():
+            if key in VARYING_KEYS:
+                if type(real[key]) is not type(value):
+                    found.append(f"{where}.{key}: {real[key]!r} is not a {type(value).__name__}")
+            else:
+                found += _mismatches(value, real[key], f"{where}.{key}")
+        return found
+    if isinstance(shown, list):
+        if not isinstance(real, list) or len(shown) != len(real):
+            return [f"{where}: the README shows {len(shown)} items, the server answered {real!r}"]
+        return [
+            m
+            for i, (s, r) in enumerate(zip(shown, real, strict=True))
+            for m in _mismatches(s, r, f"{where}[{i}]")
+        ]
+    if isinstance(shown, str) and shown.endswith("..."):
+        if isinstance(real, str) and real.startswith(shown[:-3]) and len(real) > len(shown) - 3:
+            return []
+        return [f"{where}: {real!r} does not go on from {shown!r}"]
+    if type(shown) is not type(real) or shown != real:
+        return [f"{where}: the README shows {shown!r}, the server answered {real!r}"]
+    return []
+
+
+def test_mismatches_sees_every_difference_the_quick_start_could_hide() -> None:
+    shown = {"a": [1, {"b": "eyJ..."}], "durationMs": 1.5, "c": True}
+    assert _mismatches(shown, {"a": [1, {"b": "eyJhbG"}], "durationMs": 9.25, "c": True}) == []
+    for real in (
+        {"a": [1, {"b": "eyJhbG"}], "durationMs": 9.25},  # a key missing
+        {"a": [1, {"b": "eyJhbG"}], "durationMs": 9.25, "c": True, "d": 0},  # a key too many
+        {"a": [1], "durationMs": 9.25, "c": True},  # an item missing
+        {"a": [2, {"b": "eyJhbG"}], "durationMs": 9.25, "c": True},  # another value
+        {"a": [1, {"b": "xyz"}], "durationMs": 9.25, "c": True},  # not the prefix
+        {"a": [1, {"b": "eyJ"}], "durationMs": 9.25, "c": True},  # only the prefix
+        {"a": [1, {"b": "eyJhbG"}], "durationMs": "9", "c": True},  # a varying value of another type
+        {"a": [1, {"b": "eyJhbG"}], "durationMs": 9.25, "c": 1},  # 1 is not True
+    ):
+        assert _mismatches(shown, real), real
+
+
+def test_the_quick_start_runs_with_curl_and_answers_as_the_readme_shows(tmp_path: Path) -> None:
+    """Every ``bash`` block of the README runs, in order in one shell, against a fresh ``roqmock serve``
+    on its defaults (seed 1, the demo world), pointed at by ``$ROQMOCK``; each prints the reply shown in
+    the ``json`` block after it, or nothing where none is shown."""
+    for tool in ("bash", "curl"):
+        assert shutil.which(tool), f"the README's quick start needs {tool} on PATH"
+    pairs = _commands_and_replies()
+    assert len(pairs) >= 5 and sum(shown is not None for _, shown in pairs) >= 5
+    commands = "\n".join(f"{body}\nprintf '\\n%s\\n' '{BLOCK_END}'" for body, _ in pairs)
+    proxies = {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"}
+    env = {key: value for key, value in os.environ.items() if key not in proxies}
+    with running_server(seed=1) as server:
+        run = subprocess.run(
+            ["bash", "-c", f"set -eo pipefail\n{commands}"],
+            cwd=tmp_path,
+            env={**env, "ROQMOCK": server.url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert run.returncode == 0 and not run.stderr, run.stdout + run.stderr
+    outputs = run.stdout.split(f"\n{BLOCK_END}\n")
+    assert outputs[-1] == "" and len(outputs) == len(pairs) + 1, run.stdout
+    for (body, shown), output in zip(pairs, outputs, strict=False):
+        if shown is None:
+            assert output.strip() == "", f"{body}\nprinted {output!r}, and the README shows no reply"
+            continue
+        mismatches = _mismatches(json.loads(shown), json.loads(output))
+        assert not mismatches, f"{body}\nanswered {output}\n" + "\n".join(mismatches)

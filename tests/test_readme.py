@@ -1,5 +1,5 @@
 """The promises of the README and of the pages under docs/ that code can check: the two commands, the
-defaults and options they quote, the quick start's commands and replies."""
+defaults and options they quote, the quick start's commands and replies, the links between the pages."""
 
 from __future__ import annotations
 
@@ -191,3 +191,46 @@ def test_the_quick_start_runs_with_curl_and_answers_as_the_readme_shows(tmp_path
             continue
         mismatches = _mismatches(json.loads(shown), json.loads(output))
         assert not mismatches, f"{body}\nanswered {output}\n" + "\n".join(mismatches)
+
+
+# ---------------------------------------------------------------- links between the pages
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE)
+    return {_slug(heading) for heading in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE)}
+
+
+def _relative_links(page: Path) -> list[str]:
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE)
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    return [link for link in links if not re.match(r"[a-z]+:", link)]
+
+
+def test_every_relative_link_in_the_readme_and_docs_leads_somewhere() -> None:
+    assert (ROOT / "docs" / "README.md") in PAGES and len(PAGES) >= 8
+    broken = []
+    for page in PAGES:
+        for link in _relative_links(page):
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            if not target.exists():
+                broken.append(f"{page.relative_to(ROOT)}: {link} (no such file)")
+            elif anchor and target.suffix == ".md" and anchor not in _anchors(target):
+                broken.append(f"{page.relative_to(ROOT)}: {link} (no such heading)")
+    assert not broken, "\n".join(broken)
+
+
+def test_every_page_under_docs_is_reachable_from_the_readme_through_the_index() -> None:
+    index_links = {
+        (ROOT / "docs" / link.partition("#")[0]).resolve()
+        for link in _relative_links(ROOT / "docs" / "README.md")
+    }
+    pages = {page.resolve() for page in (ROOT / "docs").glob("*.md") if page.name != "README.md"}
+    assert pages and pages <= index_links, sorted(str(page) for page in pages - index_links)
+    assert "docs/README.md" in _relative_links(ROOT / "README.md")

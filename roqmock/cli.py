@@ -25,7 +25,7 @@ import uvicorn
 from faker.config import AVAILABLE_LOCALES
 from uvicorn.config import LOG_LEVELS
 
-from roqmock.api.cost import DEFAULT_MAX_COST
+from roqmock.api.cost import DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH
 from roqmock.auth import server_header
 from roqmock.baseline import WORLD_OPTIONS, Baseline, OptionError
 from roqmock.config import (
@@ -141,7 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_.add_argument("--max-limit", type=_whole(1), default=DEFAULT_MAX_LIMIT, help="largest page")
     serve_.add_argument(
-        "--max-depth", type=_whole(1), default=4, help="deepest query, data levels not counted"
+        "--max-depth",
+        type=_whole(1),
+        default=DEFAULT_MAX_DEPTH,
+        help="deepest query, data levels not counted",
     )
     serve_.add_argument(
         "--roles",

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from roqmock.api.cost import DEFAULT_MAX_COST
+from roqmock.api.cost import DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.roles import DEFAULT_USER_ROLE, Role
 
@@ -26,7 +26,7 @@ class Settings:
     token_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     default_token_ttl: int = 3600
     max_limit: int = DEFAULT_MAX_LIMIT
-    max_depth: int = 4
+    max_depth: int = DEFAULT_MAX_DEPTH
     roles: Mapping[str, Role] = field(default_factory=lambda: {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE})
     # The sandbox page hands out the api key to get tokens: on by default only for loopback servers.
     sandbox: bool = True

@@ -26,6 +26,8 @@ from graphql import (
 # The SDK's documents select a few dozen fields and GraphiQL's introspection ~220; graphql-core's check
 # that same-named fields merge is quadratic, so a few hundred repeats already cost it a second.
 DEFAULT_MAX_COST = 500
+# The deepest query, data levels not counted: the SDK's deepest document needs 4.
+DEFAULT_MAX_DEPTH = 4
 
 
 def document_cost(document: DocumentNode) -> tuple[str, int]:

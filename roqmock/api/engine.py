@@ -7,7 +7,6 @@ parse and validation errors are 400s, and anything raised while executing is ren
 
 from __future__ import annotations
 
-import re
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,15 +33,15 @@ from graphql import (
 )
 
 from roqmock.api.compat import repair_enum_parse_value
-from roqmock.api.cost import DEFAULT_MAX_COST, document_cost
+from roqmock.api.cost import DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH, document_cost
 from roqmock.api.errors import format_graphql_error, request_error
 from roqmock.api.graphql_lines import Info
 from roqmock.api.plan import DocumentPlans, integral_floats
 from roqmock.api.resolvers import BINDABLES, RequestContext
 from roqmock.domain.errors import BadRequest, Forbidden
+from roqmock.domain.models import attribute_name
 from roqmock.sdl import load_sdl
 
-DEFAULT_MAX_DEPTH = 4
 MAX_TOKENS = 10_000  # graphql-core stops parsing past this: the SDK's documents are a few hundred tokens
 
 
@@ -60,11 +59,7 @@ def _bind_snake_case_attributes(schema: GraphQLSchema) -> None:
             continue
         for name, definition in type_.fields.items():
             if definition.resolve is None:
-                definition.resolve = _attribute_resolver(_snake(name))
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+                definition.resolve = _attribute_resolver(attribute_name(name))
 
 
 def _attribute_resolver(attribute: str) -> Any:

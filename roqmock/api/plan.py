@@ -331,7 +331,18 @@ class _Compiler:
         name = nodes[0].name.value
         if name == "__typename":
             typename = self._leaf(self.schema.type_map["String"], True, "")
-            return Step(key, name, nodes, parent, None, None, "", {}, True, typename)
+            return Step(
+                key=key,
+                name=name,
+                nodes=nodes,
+                parent=parent,
+                definition=None,
+                resolver=None,
+                attribute="",
+                arguments={},
+                non_null=True,
+                complete=typename,
+            )
         if name.startswith("__"):
             raise Unsupported("introspection")
         definition = parent.fields[name]
@@ -341,16 +352,16 @@ class _Compiler:
         attribute: str | None = getattr(resolver, "roqmock_attribute", None)
         return_type = definition.type
         step = Step(
-            key,
-            name,
-            nodes,
-            parent,
-            definition,
-            None if attribute is not None else resolver,
-            attribute or name,
-            self._static_arguments(definition, nodes[0]),
-            isinstance(return_type, GraphQLNonNull),
-            self._completer(return_type, nodes, parent, name),
+            key=key,
+            name=name,
+            nodes=nodes,
+            parent=parent,
+            definition=definition,
+            resolver=None if attribute is not None else resolver,
+            attribute=attribute or name,
+            arguments=self._static_arguments(definition, nodes[0]),
+            non_null=isinstance(return_type, GraphQLNonNull),
+            complete=self._completer(return_type, nodes, parent, name),
         )
         if step.arguments is None:
             step.passed = _passed_variables(definition, nodes[0])

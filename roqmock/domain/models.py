@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def attribute_name(field_name: str) -> str:
+    """The record attribute that holds ROQ's field: ``createdAt`` is ``created_at``."""
+    return _WORD_START.sub("_", field_name).lower()
+
+
+def field_name(attribute: str) -> str:
+    """ROQ's name for a record attribute: ``created_at`` is ``createdAt``."""
+    head, *rest = attribute.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import roqmock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # A name leaving or joining the public API is a decision: make it here, in the README and in docs/.
 PUBLIC = {

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from fuzz_checks import graph_path, graphql_envelope_problems, nest_error_problems
+from support.fuzz_checks import graph_path, graphql_envelope_problems, nest_error_problems
 
 from roqmock.api.cost import DEFAULT_MAX_COST
 from roqmock.api.engine import MAX_TOKENS

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from support.inner_pytest import UNRELATED_PLUGINS_OFF
 
 from roqmock.client import RoqHttpError
-from roqmock.testing import Roq, RoqServer, WorldView
+from roqmock.testing import Roq, WorldView
+
+pytest_plugins = ["pytester"]
+
+
+def run(pytester: pytest.Pytester) -> pytest.RunResult:
+    """The generated suite under a pytest of its own, in file order, as a downstream project would run it."""
+    return pytester.runpytest_inprocess(*UNRELATED_PLUGINS_OFF, "-p", "no:randomly")
 
 
 def test_in_process_faults_coverage_and_sessions(roq: Roq, roq_world: WorldView) -> None:
@@ -25,26 +33,44 @@ def test_in_process_faults_coverage_and_sessions(roq: Roq, roq_world: WorldView)
     assert conversation.id in {c.id for c in roq.world.conversations}
 
 
-def test_server_faults_and_sessions_do_not_outlive_a_test_part_one(roq_server: RoqServer) -> None:
-    roq_server.add_fault(operation="*", latencyMs=1, count=100)
-    roq_server.http.post(
-        f"{roq_server.url}/__roqmock/reset",
-        headers={
-            "roq-platform-server-authorization": roq_server.server_header,
-            "x-roqmock-session": "left-over",
-        },
+# What one test leaves on the shared server, the next must not see: each case runs a two-test suite under
+# a pytest of its own, in file order, so the second test always follows the first.
+
+
+def test_a_server_fault_does_not_outlive_the_test_that_added_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        from roqmock.client import RoqHttpError
+
+
+        def test_1_adds_a_fault(roq_server, roq_world):
+            roq_server.add_fault(operation="*", error={"statusCode": 503, "errorCode": "DOWN"}, count=100)
+            with pytest.raises(RoqHttpError) as refused:
+                roq_server.as_user(roq_world.users[0]).conversations()
+            assert refused.value.error_code == "DOWN"
+
+
+        def test_2_sees_no_fault(roq_server, roq_world):
+            assert roq_server.faults() == []
+            roq_server.as_user(roq_world.users[0]).conversations()
+            assert [call.operation for call in roq_server.calls()] == ["conversations"]
+        """
     )
-    assert roq_server.sessions() == ["left-over"]
+    run(pytester).assert_outcomes(passed=2)
 
 
-def test_server_faults_and_sessions_do_not_outlive_a_test_part_two(
-    roq_server: RoqServer, roq_world: WorldView
-) -> None:
-    assert roq_server.sessions() == []
-    roq_server.as_user(roq_world.users[0]).conversations()
-    assert roq_server.calls()[0].duration_ms < 1000
-    faults = roq_server.http.get(
-        f"{roq_server.url}/__roqmock/faults",
-        headers={"roq-platform-server-authorization": roq_server.server_header},
-    ).json()
-    assert faults == {"faults": []}
+def test_a_server_session_does_not_outlive_the_test_that_opened_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_1_opens_a_session(roq_server):
+            roq_server.session("left-over").reset()
+            assert roq_server.sessions() == ["left-over"]
+
+
+        def test_2_sees_no_session(roq_server):
+            assert roq_server.sessions() == []
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)

@@ -189,7 +189,10 @@ def _fresh_world(request: pytest.FixtureRequest, server: RoqServer) -> Iterator[
     yield
     health = httpx.get(f"{server.url}/__roqmock/health", timeout=TIMEOUT)
     assert health.status_code == 200, f"the server is not healthy after the test: {health.text}"
-    assert server.as_super_admin().conversations(limit=1)["conversations"]["totalCount"] >= 0
+    # The service account sees every conversation: the page counts the world's, and holds the first one.
+    page = server.as_super_admin().conversations(limit=1)["conversations"]
+    assert page["totalCount"] == len(server.world.conversations), page
+    assert len(page["data"]) == min(1, page["totalCount"]), page
     server.reset()
     server.end_sessions()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from world_snapshot import indexes
+from support.world_snapshot import indexes
 
 from roqmock.api.engine import GraphQLEngine
 from roqmock.baseline import Baseline

@@ -1,7 +1,8 @@
-"""The soak (``tests/soak.py``) as a CI smoke: a few seconds of mixed traffic, memory flat, nothing broken.
+"""The soak (``tests/guarantees/soak.py``) as a CI smoke: a few seconds of mixed traffic, memory flat,
+nothing broken.
 
-The full soak runs for a minute or more by hand (``python tests/soak.py --seconds 300``); here it runs for
-8 s, and once more without resets, where the world grows by design, to show that its bound can fail.
+The full soak runs for a minute or more by hand (``python tests/guarantees/soak.py --seconds 300``); here it
+runs for 8 s, and once more without resets, where the world grows by design, to show that its bound can fail.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-TESTS_DIR = Path(__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parents[1]
 SDK_PACKAGE = "@roq/nodejs"
 GENERATED_DIR = Path("dist", "src", "generated")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "chat_client"
 # The example's suite has this many tests today; more may come, fewer means some stopped being collected.
 EXAMPLE_TESTS = 21

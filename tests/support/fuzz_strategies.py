@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-import graphql_documents
 import httpx
 from hypothesis import strategies as st
+
+from support import graphql_documents
 
 
 class Body(bytes):

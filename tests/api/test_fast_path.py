@@ -4,12 +4,12 @@ Two roqmocks on the same seeded world, one whose engine runs every request throu
 ``execute_sync`` (``compiled=False``, the reference) and one whose engine runs compiled plans
 (``compiled=True``), get the same requests from the same callers. Their HTTP statuses, their JSON bodies
 byte for byte (key order included), their worlds afterwards, their journals and their permission coverage
-must be equal. Requests are written by Hypothesis from the schema (``tests/graphql_documents.py``); each
-document runs twice, the second time with other variables and often another caller, so that the second
-run goes through the plan the first one compiled. After writes both worlds are reset, and the reset must
-return them to their baseline exactly.
+must be equal. Requests are written by Hypothesis from the schema
+(``tests/support/graphql_documents.py``); each document runs twice, the second time with other variables
+and often another caller, so that the second run goes through the plan the first one compiled. After
+writes both worlds are reset, and the reset must return them to their baseline exactly.
 
-``pytest tests/test_fast_path.py --hypothesis-show-statistics`` lists what the examples exercised.
+``pytest tests/api/test_fast_path.py --hypothesis-show-statistics`` lists what the examples exercised.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from graphql import (
     parse,
     visit,
 )
-from graphql_documents import Pool, Request, callers, requests
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from support.graphql_documents import Pool, Request, callers, requests
 
 from roqmock.api.engine import GraphQLEngine
 from roqmock.api.graphql_lines import GRAPHQL_CORE_3_3

@@ -16,7 +16,7 @@ from graphql import GraphQLObjectType
 
 from roqmock.api.engine import build_schema
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "roqmock"
 PLUGIN = ROOT / "pytest_plugin"
 

@@ -9,13 +9,13 @@
 #   6. reset with POST /__roqmock/reset and check through GET /__roqmock/state that the message is gone
 #
 # Needs bash, curl, node, base64 and the `roqmock` command (or ROQMOCK="python -m roqmock"). The SDK is looked
-# up in NODE_MODULES (default: the node_modules next to this script, `npm ci --prefix tests`).
+# up in NODE_MODULES (default: tests/node_modules, where `npm ci --prefix tests` puts it).
 # Prints "CI job OK" last when every step passed; the server is stopped on any exit.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 read -r -a ROQMOCK_COMMAND <<<"${ROQMOCK:-roqmock}"
-NODE_MODULES="${NODE_MODULES:-$HERE/node_modules}"
+NODE_MODULES="${NODE_MODULES:-$HERE/../node_modules}"
 ENVIRONMENT_ID="0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
 API_KEY="ci-job-api-key"
 SEED=42

@@ -17,7 +17,7 @@ from roqmock.cli import build_parser
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
 from roqmock.testing import running_server
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SERVER_PAGE = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -72,13 +72,13 @@ def test_not_sdk_deselects_the_sdk_tests_on_a_machine_without_node(tmp_path: Pat
     fake_node.chmod(0o755)
     env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
     collect = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:schemathesis"]
-    targets = ["tests/contract", "tests/test_sdk_documents.py", "tests/test_compat.py"]
+    targets = ["tests/contract", "tests/api/test_sdk_documents.py", "tests/api/test_compat.py"]
     run = subprocess.run(
         [*collect, "-m", "not sdk", *targets], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stdout + run.stderr
     collected = [line for line in run.stdout.splitlines() if "::" in line]
-    assert collected and all(line.startswith("tests/test_compat.py::") for line in collected), run.stdout
+    assert collected and all(line.startswith("tests/api/test_compat.py::") for line in collected), run.stdout
     # Without the marker the SDK's tests are there, and fail when run: they never skip.
     run = subprocess.run([*collect, *targets], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr

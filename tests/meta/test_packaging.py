@@ -11,7 +11,7 @@ import pytest
 
 from roqmock.http.explorer import page as explorer_page
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

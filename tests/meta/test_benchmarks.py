@@ -24,7 +24,7 @@ from benchmarks.table import Row, Target
 from roqmock import documents
 from roqmock.testing import Roq
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "benchmarks" / "samples"
 
 

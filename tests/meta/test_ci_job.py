@@ -18,8 +18,8 @@ import pytest
 
 pytestmark = pytest.mark.sdk
 
-TESTS = Path(__file__).resolve().parent
-SCRIPT = TESTS / "ci_job_example.sh"
+TESTS = Path(__file__).resolve().parents[1]
+SCRIPT = Path(__file__).resolve().parent / "ci_job_example.sh"
 JOB_TIMEOUT_S = 120
 
 

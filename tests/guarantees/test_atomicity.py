@@ -19,7 +19,7 @@ from unittest import mock
 
 from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
-from world_snapshot import indexes
+from support.world_snapshot import indexes
 
 from roqmock import documents
 from roqmock import strategies as roq_st

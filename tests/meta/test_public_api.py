@@ -9,7 +9,7 @@ from pathlib import Path
 
 import roqmock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 API_PAGE = ROOT / "docs" / "api.md"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from graphql import GraphQLSchema, build_schema, parse, validate
-from sdk_types import SdkNotInstalledError, load_sdk_documents
+from support.sdk_types import SdkNotInstalledError, load_sdk_documents
 
 from roqmock.sdl import load_sdl
 

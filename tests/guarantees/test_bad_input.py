@@ -15,8 +15,9 @@ Errors raised while a GraphQL operation executes (a filter id that is not a UUID
 ROQ answers them: HTTP 200 with ``data: null`` and the 400 inside ``extensions.response``. Cases that
 expect that say ``execution=True``; every other case needs the 4xx on the wire.
 
-Limits under test are roqmock's defaults: bodies over 1 MiB are 413, headers over 16 KiB 431, documents
-selecting over 2,000 fields 400.
+Limits under test are roqmock's defaults (``roqmock/config.py``): bodies over 1 MiB are 413, headers over
+16 KiB 431, documents that would resolve more than 500 fields (``DEFAULT_MAX_COST`` in
+``roqmock/api/cost.py``: every alias counted, every fragment spread expanded) 400.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from fuzz_checks import graph_path, graphql_envelope_problems, nest_error_problems
+from support.fuzz_checks import graph_path, graphql_envelope_problems, nest_error_problems
 
 from roqmock.api.cost import DEFAULT_MAX_COST
 from roqmock.api.engine import MAX_TOKENS

@@ -1,6 +1,6 @@
 """A bounded soak of a real ``roqmock serve``: mixed traffic for a while, memory sampled, flat or fail.
 
-    python tests/soak.py [--seconds 60]
+    python tests/guarantees/soak.py [--seconds 60]
 
 Workers send reads (conversations with members and tags, messages, users, files), writes (messages,
 conversations, tags, deletes), bad requests (bad JSON, bad tokens, bad uuids, unparsable and too deep
@@ -39,7 +39,7 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: the repository's roqmock
     sys.path.insert(0, str(ROOT))
 

@@ -22,7 +22,7 @@ from graphql import (
     GraphQLType,
     build_schema,
 )
-from sdk_types import SdkNotInstalledError, SdkTypes, TypeRef, load_sdk_types, parse_type_expr
+from support.sdk_types import SdkNotInstalledError, SdkTypes, TypeRef, load_sdk_types, parse_type_expr
 
 from roqmock.sdl import load_sdl
 

@@ -1,6 +1,6 @@
 """What every answer of roqmock must look like, whatever was asked: the checks of ``test_fuzz.py``.
 
-Two shapes (``roqmock/endpoints.py``): on the graphs (``/v01/server/graphql``, ``/v01/graphql``) a GraphQL
+Two shapes (``roqmock/api/errors.py``): on the graphs (``/v01/server/graphql``, ``/v01/graphql``) a GraphQL
 envelope whose errors carry ROQ's ``extensions = {code, response: {statusCode, message, error, errorCode,
 variables}}``; everywhere else NestJS's ``{statusCode, message, error, errorCode, variables}`` for an error.
 On top of that a GraphQL ``data`` must conform to the schema and to the document that asked for it.

@@ -31,11 +31,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import fuzz_strategies as fst
 import httpx
 import pytest
 import schemathesis
-from fuzz_checks import (
+from graphql import NameNode, ObjectFieldNode, ObjectValueNode
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import response_schema_conformance
+from schemathesis.graphql import nodes
+from support import fuzz_strategies as fst
+from support.fuzz_checks import (
     answer_problems,
     data_problems,
     describe,
@@ -45,11 +50,6 @@ from fuzz_checks import (
     refused,
     strict_json,
 )
-from graphql import NameNode, ObjectFieldNode, ObjectValueNode
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis.checks import response_schema_conformance
-from schemathesis.graphql import nodes
 
 from roqmock import documents
 from roqmock.client import HttpSession
@@ -189,7 +189,10 @@ def _fresh_world(request: pytest.FixtureRequest, server: RoqServer) -> Iterator[
     yield
     health = httpx.get(f"{server.url}/__roqmock/health", timeout=TIMEOUT)
     assert health.status_code == 200, f"the server is not healthy after the test: {health.text}"
-    assert server.as_super_admin().conversations(limit=1)["conversations"]["totalCount"] >= 0
+    # The service account sees every conversation: the page counts the world's, and holds the first one.
+    page = server.as_super_admin().conversations(limit=1)["conversations"]
+    assert page["totalCount"] == len(server.world.conversations), page
+    assert len(page["data"]) == min(1, page["totalCount"]), page
     server.reset()
     server.end_sessions()
 

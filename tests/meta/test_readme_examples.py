@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from inner_pytest import UNRELATED_PLUGINS_OFF
+from support.inner_pytest import UNRELATED_PLUGINS_OFF
 
 pytest_plugins = ["pytester"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 

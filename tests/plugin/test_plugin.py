@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from inner_pytest import UNRELATED_PLUGINS_OFF
+from support.inner_pytest import UNRELATED_PLUGINS_OFF
 
 from roqmock.testing import Roq
 

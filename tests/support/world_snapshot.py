@@ -1,7 +1,7 @@
 """A world's records and every index, in a form that compares by content and order.
 
 Shared by the tests that a world comes back exactly: after a reset (``domain/test_rewind.py``) and after a
-failed mutation (``test_atomicity.py``).
+failed mutation (``guarantees/test_atomicity.py``).
 """
 
 from __future__ import annotations

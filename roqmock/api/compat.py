@@ -1,7 +1,7 @@
 """Where roqmock works around its GraphQL libraries, so that every supported line answers alike.
 
 One place, each work-around with the versions it is for and the test that keeps it honest
-(``tests/test_compat.py``); remove one when no supported version needs it.
+(``tests/api/test_compat.py``); remove one when no supported version needs it.
 """
 
 from __future__ import annotations

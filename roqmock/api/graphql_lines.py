@@ -4,7 +4,7 @@ The plans (:mod:`roqmock.api.plan`, :mod:`roqmock.api.variables`) reproduce grap
 graphql-core 3.3 changed the internals they call and some rules they follow. Each adapter below says which
 line needs what; the plans call only these, so that they read the same on both lines. Library *bugs* are
 worked around in :mod:`roqmock.api.compat`; this module is about the lines' different interfaces and rules.
-``tests/test_fast_path.py`` proves the plans against the installed line's own ``execute_sync``; remove the
+``tests/api/test_fast_path.py`` proves the plans against the installed line's own ``execute_sync``; remove the
 3.2 branches when 3.2 is no longer supported.
 
 graphql-core's signatures differ between the lines, so its modules are used through ``Any`` handles here:

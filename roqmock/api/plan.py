@@ -6,7 +6,7 @@ of every object. A plan does that work once per (document, operation, values of 
 time, and each field becomes a :class:`Step` that knows how to resolve and complete itself. Running a plan
 follows graphql-core's rules to the letter (error locations and paths, null propagation, serial mutations,
 error order) and calls the same resolvers and serializers, so its answers are graphql-core's answers;
-``tests/test_fast_path.py`` checks that claim with Hypothesis. Where graphql-core's lines (3.2, 3.3)
+``tests/api/test_fast_path.py`` checks that claim with Hypothesis. Where graphql-core's lines (3.2, 3.3)
 differ, plans follow the installed one through :mod:`roqmock.api.graphql_lines`.
 
 What a plan does not cover (introspection, an ambiguous operation, variables that do not coerce, a null

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("domain", ("roqmock.domain",)),
     ("graphql", ("roqmock.api", "roqmock.sdl", "roqmock.documents")),
     ("core", ("roqmock.config", "roqmock.auth", "roqmock.journal", "roqmock.faults", "roqmock.seed",
-              "roqmock.state", "roqmock.mock")),
+              "roqmock.baseline", "roqmock.state", "roqmock.mock")),
     ("http", ("roqmock.http",)),
     ("kit", ("roqmock.client", "roqmock.transport", "roqmock.testing", "roqmock.strategies",
              "roqmock.pytest_plugin")),
@@ -85,7 +85,9 @@ def _layer(module: str) -> int:
     best = (-1, -1)  # (length of the longest matching prefix, layer)
     for index, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best[0]:
+            # "roqmock" names the package's __init__ alone: a new module must be given its layer.
+            inside = module.startswith(prefix + ".") and prefix != "roqmock"
+            if (module == prefix or inside) and len(prefix) > best[0]:
                 best = (len(prefix), index)
     assert best[1] >= 0, f"{module} is in no layer: add it to LAYERS"
     return best[1]

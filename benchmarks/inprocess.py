@@ -21,7 +21,8 @@ from benchmarks.table import Row, Section, Target
 from benchmarks.timing import batch_ns, batch_size, median
 from roqmock.api.engine import GraphQLEngine
 from roqmock.api.resolvers import RequestContext
-from roqmock.mock import RoqMock
+from roqmock.config import IN_PROCESS_URL, Settings
+from roqmock.mock import Links, RoqMock
 from roqmock.testing import Roq
 
 CONVERSATIONS_TARGET = 0.3
@@ -40,7 +41,7 @@ def floor_call(mock: RoqMock, operation: worlds.Operation) -> Callable[[], Any]:
     schema, service, user_id = mock.engine.schema, mock.service, operation.user_id
 
     def call() -> Any:
-        context = RequestContext(service, service.actor_for(user_id))
+        context = RequestContext(service, service.actor_for(user_id), Links(Settings(), IN_PROCESS_URL))
         result = graphql.execute_sync(schema, document, context_value=context, variable_values=variables)
         if result.errors:
             raise RuntimeError(f"the floor's {operation.name} failed: {result.errors}")

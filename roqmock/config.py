@@ -9,11 +9,16 @@ from dataclasses import dataclass, field
 from roqmock.api.cost import DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.roles import DEFAULT_USER_ROLE, Role
+from roqmock.uploads import DEFAULT_DOWNLOAD_LIFETIME_S, DEFAULT_UPLOAD_LIFETIME_S
 
 DEFAULT_ENVIRONMENT_ID = "5e1b8f0a-7c3d-4a2e-9b6f-0d4c8a2e1f37"
 DEFAULT_API_KEY = "roqmock-api-key"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+# The bytes of every file one world holds, together: an upload past it is refused.
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+# Where a roqmock answers when no request says (in process: the httpx transports' base URL).
+IN_PROCESS_URL = "http://roqmock.test"
 # HS256 keys shorter than its hash are refused (RFC 7518, section 3.2); PyJWT would warn on every token.
 MIN_TOKEN_SECRET_BYTES = 32
 
@@ -36,6 +41,12 @@ class Settings:
     max_cost: int = DEFAULT_MAX_COST
     # Origins a browser may call from (CORS); none by default: only same-origin pages, like the sandbox.
     cors_origins: tuple[str, ...] = ()
+    # Files: how long an upload form and a download URL stay valid, and the bytes one world may hold.
+    upload_lifetime_s: int = DEFAULT_UPLOAD_LIFETIME_S
+    download_lifetime_s: int = DEFAULT_DOWNLOAD_LIFETIME_S
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # The base of the URLs roqmock hands out (upload forms, downloads); None: the request's own host.
+    public_url: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.token_secret.encode("utf-8", "surrogatepass")) < MIN_TOKEN_SECRET_BYTES:

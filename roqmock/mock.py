@@ -8,15 +8,17 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from roqmock import uploads
 from roqmock.api.engine import GraphQLEngine
 from roqmock.api.errors import roq_error_body
 from roqmock.api.resolvers import RequestContext
 from roqmock.auth import TokenAuthority
 from roqmock.baseline import Baseline
-from roqmock.config import Settings
+from roqmock.config import IN_PROCESS_URL, Settings
 from roqmock.domain.clock import IdSource
 from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, RoqError
+from roqmock.domain.models import File
 from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store
 from roqmock.faults import NO_INJECTION, Faults
@@ -26,6 +28,39 @@ from roqmock.state import dump_world, latest_moment, load_world, state_seed
 
 MAX_SESSIONS = 1000
 _SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Presigned file URLs for one request (:class:`~roqmock.api.resolvers.FileLinks`), on ``base_url``,
+    signed with the server's secret and timed by the wall clock, as the clients that check them are."""
+
+    settings: Settings
+    base_url: str
+
+    def upload_form(self, file: File, max_size: int) -> tuple[str, dict[str, str]]:
+        return uploads.upload_form(
+            self.settings.token_secret,
+            base_url=self.base_url,
+            file_id=file.id,
+            environment_id=self.settings.environment_id,
+            name=file.name,
+            content_type=file.content_type,
+            max_size=max_size,
+            now_ms=int(time.time() * 1000),
+            lifetime_s=self.settings.upload_lifetime_s,
+        )
+
+    def download_url(self, file: File) -> str:
+        return uploads.download_url(
+            self.settings.token_secret,
+            base_url=self.base_url,
+            file_id=file.id,
+            environment_id=self.settings.environment_id,
+            name=file.name,
+            now_ms=int(time.time() * 1000),
+            lifetime_s=self.settings.download_lifetime_s,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,15 +228,19 @@ class RoqMock:
 
     # ------------------------------------------------------------ requests
 
-    def handle(self, body: Any, user_id: str | None, *, queries_only: bool = False) -> Outcome:
-        """Run one GraphQL request body as ``user_id`` (``None``: the super admin), faults included."""
+    def handle(
+        self, body: Any, user_id: str | None, *, queries_only: bool = False, base_url: str | None = None
+    ) -> Outcome:
+        """Run one GraphQL request body as ``user_id`` (``None``: the super admin), faults included;
+        the URLs it answers (uploads, downloads) start with ``base_url`` (by default the configured
+        public URL, else the in-process one)."""
         # One request at a time sees and changes the world, so threads never see a half-made change;
         # its journal entry is written under the same lock, so that a reset between the two can never
         # leave an entry for a write it took back.
         with self.store.lock:
-            return self._handle(body, user_id, queries_only=queries_only)
+            return self._handle(body, user_id, queries_only=queries_only, base_url=base_url)
 
-    def _handle(self, body: Any, user_id: str | None, *, queries_only: bool) -> Outcome:
+    def _handle(self, body: Any, user_id: str | None, *, queries_only: bool, base_url: str | None) -> Outcome:
         """:meth:`handle`, under the store's lock."""
         started = time.perf_counter()
         fields: tuple[str, ...] = ()
@@ -214,7 +253,11 @@ class RoqMock:
             injection = self.faults.draw(fields)
             if injection.error is not None:
                 raise injection.error
-            result = self.engine.run(body, RequestContext(self.service, actor), queries_only=queries_only)
+            result = self.engine.run(
+                body,
+                RequestContext(self.service, actor, self._links(base_url)),
+                queries_only=queries_only,
+            )
             status, answer, fields, variables = result.status, result.body, result.fields, result.variables
         except RoqError as error:
             # An injected fault answers as an error raised while executing would: 200, data null.
@@ -253,6 +296,9 @@ class RoqMock:
                 duration_ms=0.0,
                 timestamp=time.time(),
             )
+
+    def _links(self, base_url: str | None) -> Links:
+        return Links(self.settings, self.settings.public_url or base_url or IN_PROCESS_URL)
 
     def run(
         self, body: Any, user_id: str | None, *, queries_only: bool = False

@@ -23,7 +23,7 @@ from roqmock.api.engine import GraphQLEngine
 from roqmock.auth import SERVER_HEADER
 from roqmock.baseline import Baseline
 from roqmock.client import HttpSession, RoqClient, RoqHttpError
-from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, Settings
+from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, IN_PROCESS_URL, Settings
 from roqmock.domain.models import Conversation, File, Message, User
 from roqmock.domain.roles import DEFAULT_USER_ROLE
 from roqmock.domain.store import World
@@ -32,8 +32,6 @@ from roqmock.mock import RoqMock
 from roqmock.seed import BOT_REFERENCE, DEMO, SIZE_NAMES, WorldSize
 from roqmock.state import load_world
 from roqmock.transport import AsyncRoqTransport, RoqTransport
-
-IN_PROCESS_URL = "http://roqmock.test"
 
 
 class WorldView:

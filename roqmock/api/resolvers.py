@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ariadne import MutationType, ObjectType, QueryType, ScalarType
 from ariadne.types import SchemaBindable
@@ -19,12 +19,21 @@ from roqmock.domain.service import ChatService
 from roqmock.domain.specs import role_id
 
 
+class FileLinks(Protocol):
+    """The URLs a file's bytes travel by: a presigned upload form and a presigned download URL."""
+
+    def upload_form(self, file: File, max_size: int) -> tuple[str, dict[str, str]]: ...
+
+    def download_url(self, file: File) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RequestContext:
-    """What every resolver sees: the service and who is calling."""
+    """What every resolver sees: the service, who is calling, and how file URLs are made."""
 
     service: ChatService
     actor: Actor
+    links: FileLinks
 
 
 def _ctx(info: Info) -> RequestContext:

@@ -71,6 +71,11 @@ class Request:
         except (ValueError, UnicodeError, RecursionError):
             raise BadRequest("The request body is not valid JSON", error_code="BAD_REQUEST") from None
 
+    def origin(self) -> str | None:
+        """``http://host[:port]`` as the client addressed this server (its Host header), if it said."""
+        host = self.header("host")
+        return f"http://{host}" if host else None
+
     def json_object(self) -> dict[str, Any]:
         body = self.json()
         if not isinstance(body, dict):

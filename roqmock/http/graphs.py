@@ -20,11 +20,11 @@ __all__ = ["GRAPH_ROUTES", "client_graphql", "get_request_body", "server_graphql
 
 
 def server_graphql(mock: RoqMock, request: Request) -> Reply:
-    return _run(mock, _server_caller(mock, request), request.json(), queries_only=False)
+    return _run(mock, request, _server_caller(mock, request), request.json(), queries_only=False)
 
 
 def client_graphql(mock: RoqMock, request: Request) -> Reply:
-    return _run(mock, _client_caller(mock, request), request.json(), queries_only=True)
+    return _run(mock, request, _client_caller(mock, request), request.json(), queries_only=True)
 
 
 def _server_caller(mock: RoqMock, request: Request) -> str | None:
@@ -40,8 +40,8 @@ def _client_caller(mock: RoqMock, request: Request) -> str | None:
     return claims.user_id
 
 
-def _run(mock: RoqMock, user_id: str | None, body: Any, *, queries_only: bool) -> Reply:
-    outcome = mock.handle(body, user_id, queries_only=queries_only)
+def _run(mock: RoqMock, request: Request, user_id: str | None, body: Any, *, queries_only: bool) -> Reply:
+    outcome = mock.handle(body, user_id, queries_only=queries_only, base_url=request.origin())
     return Reply(outcome.status, outcome.answer, delay_s=outcome.delay_s)
 
 
@@ -67,7 +67,7 @@ def _graph_get(caller: Callable[[RoqMock, Request], str | None], *, queries_only
                 raise MethodNotAllowed(
                     f"A {operation.operation.value} cannot be sent with GET: POST it", allow="POST"
                 )
-        return _run(mock, user_id, body, queries_only=queries_only)
+        return _run(mock, request, user_id, body, queries_only=queries_only)
 
     return get
 

@@ -112,11 +112,15 @@ def to_iso(moment: datetime) -> str:
 
 
 def parse_iso(value: str) -> datetime:
-    """Read an ISO-8601 date or date-time; a naive one is taken as UTC."""
+    """Read an ISO-8601 date or date-time; a naive one is taken as UTC. ``ValueError`` when it is not one,
+    or when it falls outside the years 1 to 9999 once in UTC (``0001-01-01T00:00+01:00``)."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of the range of dates") from None

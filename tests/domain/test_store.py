@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,6 +74,15 @@ def test_iso_round_trip() -> None:
     moment = parse_iso("2024-05-06T07:08:09.123Z")
     assert to_iso(moment) == "2024-05-06T07:08:09.123Z"
     assert parse_iso("2024-05-06") == datetime(2024, 5, 6, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2024-13-01", "x"]
+)
+def test_a_date_out_of_range_or_malformed_is_a_value_error(text: str) -> None:
+    """Dates in range locally but not in UTC overflowed as OverflowError: a 500 wherever a date is read."""
+    with pytest.raises(ValueError):
+        parse_iso(text)
 
 
 def test_reset_forgets_everything_and_restarts_ids() -> None:

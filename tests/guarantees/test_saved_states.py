@@ -4,6 +4,7 @@ exception (state.py catches ValueError alone, so a wrong shape must be found, no
 from __future__ import annotations
 
 import copy
+from datetime import timedelta, timezone
 from typing import Any
 
 from hypothesis import given, settings
@@ -20,8 +21,14 @@ STATE = RoqMock(
 ).dump_state()
 COLLECTIONS = sorted(name for name, value in STATE.items() if isinstance(value, list) and value)
 
+# Dates near the ends of the calendar, in any offset: one that overflows once in UTC was a 500.
+dates = st.builds(
+    lambda moment, hours: moment.replace(tzinfo=timezone(timedelta(hours=hours))).isoformat(),
+    st.datetimes(),
+    st.integers(-23, 23),
+)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30) | dates,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )

@@ -235,9 +235,9 @@ def _inconsistent_state(tmp_path: Path) -> tuple[Path, int]:
     [
         ("missing", "no such file"),
         ("directory", "is a directory"),
-        ("bad json", "line 3 column 22: not JSON"),
+        ("bad json", "line {json_line} column {json_column}: not JSON"),
         ("inconsistent", "line {line}: messages: "),
-        ("bad roles json", "line 2 column 2: not JSON"),
+        ("bad roles json", "line {json_line} column {json_column}: not JSON"),
         ("bad role", "line 2, role 'b': 'Bogus' is not a valid Entity"),
         ("role of strings", "line 1, role 'a': permissions must be a list of strings"),
     ],
@@ -263,7 +263,14 @@ def test_bad_files_are_one_line_naming_the_file_and_line(
     assert main(["serve", "--port", "0", flag, str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"roqmock serve: error: {flag} {path}") and err.count("\n") == 1, err
-    assert expected.format(line=line) in err
+    where = {"line": line, "json_line": 0, "json_column": 0}
+    if "not JSON" in expected:  # where Python's json points (3.13 says more, one column earlier, than 3.11)
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            where.update(json_line=error.lineno, json_column=error.colno)
+        assert where["json_line"] in (2, 3), where
+    assert expected.format(**where) in err
 
 
 def test_version() -> None:
@@ -288,14 +295,17 @@ def _help_entries(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[s
     [
         ([], ["--version"]),
         (["serve"], ["--port PORT", "--environment-id ENVIRONMENT_ID", "--log-level", "--sandbox"]),
-        (["export"], ["--seed SEED", "--output FILE, -o FILE"]),
+        (["export"], ["--seed SEED", "--output", "-o"]),
     ],
 )
 def test_every_option_in_help_says_what_it_does_and_its_default(
     argv: list[str], some: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     entries = _help_entries(argv, capsys)
-    assert all(any(option.startswith(name) for option in entries) for name in some), entries
+    # Python 3.13 shows '-o, --output FILE' where 3.11 shows '--output FILE, -o FILE'.
+    named = {part.strip() for option in entries for part in option.split(", ")}
+    named |= {part.split(" ")[0] for part in named}
+    assert all(name in named for name in some), entries
     for option, text in entries.items():
         assert text, option
         if option not in ("-h, --help", "--version"):

@@ -92,7 +92,9 @@ class RoqMock:
         # give two users one id, and one's token would act as the other in the other session.
         self.id_namespace = id_namespace
         self.store = self._build(self.baseline)
-        self.service = ChatService(self.store, max_limit=self.settings.max_limit)
+        self.service = ChatService(
+            self.store, max_limit=self.settings.max_limit, max_file_bytes=self.settings.max_file_bytes
+        )
         # The schema is the costly part and holds no state: fixtures and sessions share one engine.
         self.engine = engine or GraphQLEngine(
             max_depth=self.settings.max_depth, max_cost=self.settings.max_cost

@@ -13,7 +13,7 @@ from typing import Any
 
 from roqmock.domain.clock import is_uuid
 from roqmock.domain.coverage import Coverage
-from roqmock.domain.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationError
+from roqmock.domain.errors import BadRequest, Conflict, NotFound, TooLarge, Unauthorized, ValidationError
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT, ListArgs, Page, compile_list, run_list, run_ordered
 from roqmock.domain.models import (
     Conversation,
@@ -28,7 +28,7 @@ from roqmock.domain.models import (
 from roqmock.domain.permissions import SUPER_ADMIN, Actor, Rules
 from roqmock.domain.roles import DEFAULT_ROLE_KEY, Entity, Operation, Role
 from roqmock.domain.specs import MEMBER_SPEC, MESSAGE_SPEC, TAG_SPEC, USER_SPEC, conversation_spec, file_spec
-from roqmock.domain.store import Store, World, natural_key
+from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES, Store, World, natural_key
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -46,9 +46,16 @@ class FileAssociation:
 class ChatService:
     """The operations of ROQ's chat API, as the given actor performs them."""
 
-    def __init__(self, store: Store, *, max_limit: int = DEFAULT_MAX_LIMIT) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_limit: int = DEFAULT_MAX_LIMIT,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    ) -> None:
         self.store = store
         self.max_limit = max_limit
+        self.max_file_bytes = max_file_bytes  # the bytes of every file of one world, together
         self.coverage = Coverage()
         # Pages nested in a conversation take no arguments: their query is compiled once.
         self._nested_members = compile_list(MEMBER_SPEC, ListArgs(), max_limit=max_limit)
@@ -365,6 +372,56 @@ class ChatService:
         rules.note_read(actor, Entity.USER)
         user = self.world.users.get(file.created_by_user_id)
         return user if user is not None and rules.can_read_user(actor, user) else None
+
+    # ------------------------------------------------------------ file bytes
+
+    def store_upload(self, file_id: str, data: bytes) -> File:
+        """Hold the bytes posted for a file that awaits them (the upload form's signature is the
+        permission). Its status stays ``upload_pending`` until ``updateFileStatus(ready)``."""
+        with self.store.transaction():
+            file = self.world.files.get(file_id.lower()) if is_uuid(file_id) else None
+            if file is None:
+                raise NotFound.entity("File", file_id)
+            if file.status != "upload_pending":
+                raise Conflict(
+                    f"File {file.id} is {file.status}: only a file in upload_pending takes an upload",
+                    error_code="FILE_NOT_UPLOAD_PENDING",
+                    id=file.id,
+                    status=file.status,
+                )
+            self._check_file_size(file, len(data))
+            self.world.put_file_bytes(file.id, data)
+            return file
+
+    def file_content(self, file_id: str) -> tuple[File, bytes]:
+        """A file and its bytes, for a download whose signed URL is the permission."""
+        world = self.world
+        key = file_id.lower() if is_uuid(file_id) else None
+        file = world.files.get(key) if key is not None else None
+        data = world.file_bytes.get(key) if key is not None else None
+        if file is None or data is None:
+            raise NotFound.entity("File", file_id)
+        return file, data
+
+    def _check_file_size(self, file: File, size: int) -> None:
+        category = self.world.file_categories.get(file.file_category_id)
+        max_size = category.max_size if category is not None else None
+        if max_size is not None and size > max_size:
+            raise TooLarge(
+                f"The file is {size} bytes, over its category's maxSize of {int(max_size)} bytes",
+                id=file.id,
+                size=size,
+                maxSize=int(max_size),
+            )
+        held = self.world.file_bytes.get(file.id)
+        total = self.world.file_bytes_total - (len(held) if held is not None else 0) + size
+        if total > self.max_file_bytes:
+            raise TooLarge(
+                f"The world would hold {total} bytes of files, over its bound of {self.max_file_bytes}",
+                id=file.id,
+                size=size,
+                maxFileBytes=self.max_file_bytes,
+            )
 
     # ------------------------------------------------------------ lookups and checks
 

@@ -29,6 +29,8 @@ from roqmock.domain.roles import DEFAULT_USER_ROLE, Role
 
 Undo = Callable[[], object]
 MAX_UNDO = 200_000  # writes remembered for a rewind; past that a reset rebuilds the world instead
+# The bytes of every file one world holds, together: an upload or a state past it is refused.
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 def natural_key(record: Any) -> tuple[datetime, str]:
@@ -92,6 +94,9 @@ class World:
     messages: dict[str, Message] = field(default_factory=dict)
     file_categories: dict[str, FileCategory] = field(default_factory=dict)
     files: dict[str, File] = field(default_factory=dict)
+    # The uploaded (or seeded, or loaded) bytes of files, by file id, and their total length.
+    file_bytes: dict[str, bytes] = field(default_factory=dict)
+    file_bytes_total: int = 0
     # indexes; the lists are in creation order (natural_key)
     conversation_order: list[Conversation] = field(default_factory=list)
     message_order: list[Message] = field(default_factory=list)
@@ -318,6 +323,28 @@ class World:
     def add_file(self, file: File) -> None:
         self.files[file.id] = file
         self._did(lambda: self.files.pop(file.id))
+
+    def put_file_bytes(self, file_id: str, data: bytes) -> None:
+        """Hold ``data`` as the file's bytes (replacing any it had)."""
+        previous = self.file_bytes.get(file_id)
+        self.file_bytes[file_id] = data
+        self.file_bytes_total += len(data) - (len(previous) if previous is not None else 0)
+        self._did(lambda: self._restore_file_bytes(file_id, previous))
+
+    def remove_file_bytes(self, file_id: str) -> None:
+        previous = self.file_bytes.pop(file_id, None)
+        if previous is None:
+            return
+        self.file_bytes_total -= len(previous)
+        self._did(lambda: self._restore_file_bytes(file_id, previous))
+
+    def _restore_file_bytes(self, file_id: str, data: bytes | None) -> None:
+        current = self.file_bytes.pop(file_id, None)
+        if current is not None:
+            self.file_bytes_total -= len(current)
+        if data is not None:
+            self.file_bytes[file_id] = data
+            self.file_bytes_total += len(data)
 
     def holds_id(self, record_id: str) -> bool:
         return any(

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from faker.config import AVAILABLE_LOCALES
@@ -38,12 +39,13 @@ from roqmock.config import (
 )
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.roles import DEFAULT_USER_ROLE, Role, role_from_json
-from roqmock.domain.store import natural_key
+from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES, natural_key
 from roqmock.http.app import create_app
 from roqmock.http.wire import CoalescingHttpToolsProtocol
 from roqmock.mock import RoqMock
 from roqmock.seed import DEMO, MAX_SIZES, SIZE_NAMES
 from roqmock.state import StateError, dump_world, state_seed
+from roqmock.uploads import DEFAULT_DOWNLOAD_LIFETIME_S, DEFAULT_UPLOAD_LIFETIME_S
 
 DEFAULT_SEED = 1
 INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT (128 + 2)
@@ -92,6 +94,15 @@ def _token_secret(text: str) -> str:
             f"the token secret must be at least {MIN_TOKEN_SECRET_BYTES} bytes (RFC 7518, section 3.2)"
         )
     return text
+
+
+def _public_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an http(s) URL without a query, like http://host:4000"
+        )
+    return text.rstrip("/")
 
 
 def _locale(text: str) -> str:
@@ -171,6 +182,34 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ORIGIN",
         help="let browser pages from ORIGIN call the server (repeatable; * for any) (default: CORS off)",
+    )
+    serve_.add_argument(
+        "--upload-lifetime",
+        type=_whole(0),
+        default=DEFAULT_UPLOAD_LIFETIME_S,
+        metavar="SECONDS",
+        help="how long an upload form (createFileUpload) stays valid; 0: expired at once",
+    )
+    serve_.add_argument(
+        "--download-lifetime",
+        type=_whole(0),
+        default=DEFAULT_DOWNLOAD_LIFETIME_S,
+        metavar="SECONDS",
+        help="how long a file's download URL (url, messageFileUrl) stays valid",
+    )
+    serve_.add_argument(
+        "--max-file-bytes",
+        type=_whole(0),
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="BYTES",
+        help="the bytes of files one world may hold together; an upload past it is refused",
+    )
+    serve_.add_argument(
+        "--public-url",
+        type=_public_url,
+        default=None,
+        metavar="URL",
+        help="the base of the upload and download URLs handed out (default: the host the request named)",
     )
     serve_.add_argument(
         "--sandbox",
@@ -302,6 +341,10 @@ def _settings(args: argparse.Namespace) -> Settings:
             max_header_bytes=args.max_header_bytes,
             max_cost=args.max_cost,
             cors_origins=tuple(args.cors_origin),
+            upload_lifetime_s=args.upload_lifetime,
+            download_lifetime_s=args.download_lifetime,
+            max_file_bytes=args.max_file_bytes,
+            public_url=args.public_url,
             **({"token_secret": args.token_secret} if args.token_secret is not None else {}),
         )
     except ValueError as error:

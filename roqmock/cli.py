@@ -37,6 +37,7 @@ from roqmock.config import (
     MIN_TOKEN_SECRET_BYTES,
     Settings,
 )
+from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, CategorySpec, category_from_json
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.roles import DEFAULT_USER_ROLE, Role, role_from_json
 from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES, natural_key
@@ -163,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="FILE",
         help="JSON file of more role definitions (default: the default user role only)",
+    )
+    serve_.add_argument(
+        "--file-categories",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="JSON file of file categories, added to (or replacing by key) CHAT_FILES, USER_FILES and "
+        "USER_AVATAR_FILES",
     )
     serve_.add_argument(
         "--max-body-bytes", type=_whole(1), default=DEFAULT_MAX_BODY_BYTES, help="larger bodies get 413"
@@ -328,6 +337,27 @@ def load_roles(path: Path | None) -> dict[str, Role]:
     return roles
 
 
+def load_file_categories(path: Path | None) -> dict[str, CategorySpec]:
+    """Categories from JSON: ``{"KEY": {"maxSize": 1048576, "contentTypes": ["image/*"], ...}}``, over
+    the default ones."""
+    categories = dict(DEFAULT_FILE_CATEGORIES)
+    if path is None:
+        return categories
+    raw, text = _read_json("--file-categories", path)
+    if not isinstance(raw, Mapping):
+        raise CliError(
+            f"--file-categories {path}: the file must hold a JSON object of category key -> category"
+        )
+    for key, spec in raw.items():
+        line = _line_of(text, f'"{re.escape(json.dumps(key)[1:-1])}"\\s*:')
+        where = f"--file-categories {path}" + (f", line {line}" if line else "")
+        try:
+            categories[key] = category_from_json(key, spec)
+        except ValueError as error:
+            raise CliError(f"{where}: {error}") from None
+    return categories
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings(
@@ -336,6 +366,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             max_limit=args.max_limit,
             max_depth=args.max_depth,
             roles=load_roles(args.roles),
+            file_categories=load_file_categories(args.file_categories),
             sandbox=args.sandbox if args.sandbox is not None else _is_loopback(args.host),
             max_body_bytes=args.max_body_bytes,
             max_header_bytes=args.max_header_bytes,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from roqmock.api.cost import DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH
+from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, CategorySpec
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.roles import DEFAULT_USER_ROLE, Role
 from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES
@@ -32,6 +33,8 @@ class Settings:
     max_limit: int = DEFAULT_MAX_LIMIT
     max_depth: int = DEFAULT_MAX_DEPTH
     roles: Mapping[str, Role] = field(default_factory=lambda: {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE})
+    # The file categories every world holds, by key (CHAT_FILES, USER_FILES, USER_AVATAR_FILES by default).
+    file_categories: Mapping[str, CategorySpec] = field(default_factory=lambda: dict(DEFAULT_FILE_CATEGORIES))
     # The sandbox page hands out the api key to get tokens: on by default only for loopback servers.
     sandbox: bool = True
     # Bad input is refused before it costs anything: bodies, headers, and documents over these sizes.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,13 +21,19 @@ from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, RoqError
 from roqmock.domain.models import File
 from roqmock.domain.service import ChatService
-from roqmock.domain.store import Store
+from roqmock.domain.store import Store, World
 from roqmock.faults import NO_INJECTION, Faults
 from roqmock.journal import ANONYMOUS, SUPER_ADMIN, Journal
 from roqmock.seed import seed_world
 from roqmock.state import dump_world, latest_moment, load_world, state_seed
 
 MAX_SESSIONS = 1000
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
 _SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -37,6 +44,7 @@ class Links:
 
     settings: Settings
     base_url: str
+    now_ms: Callable[[], int]
 
     def upload_form(self, file: File, max_size: int) -> tuple[str, dict[str, str]]:
         return uploads.upload_form(
@@ -47,7 +55,7 @@ class Links:
             name=file.name,
             content_type=file.content_type,
             max_size=max_size,
-            now_ms=int(time.time() * 1000),
+            now_ms=self.now_ms(),
             lifetime_s=self.settings.upload_lifetime_s,
         )
 
@@ -58,7 +66,7 @@ class Links:
             file_id=file.id,
             environment_id=self.settings.environment_id,
             name=file.name,
-            now_ms=int(time.time() * 1000),
+            now_ms=self.now_ms(),
             lifetime_s=self.settings.download_lifetime_s,
         )
 
@@ -91,12 +99,16 @@ class RoqMock:
         # A session's new records get ids of their own: the same seed in two sessions would otherwise
         # give two users one id, and one's token would act as the other in the other session.
         self.id_namespace = id_namespace
+        # The wall clock presigned forms and URLs expire by (the clients that check them read it too).
+        self.wall_ms: Callable[[], int] = _wall_ms
+        # The service account's user: the creator of the files the super admin uploads.
+        self.service_user_id = service_account_id(self.settings.environment_id)
         self.store = self._build(self.baseline)
         self.service = ChatService(
             self.store,
             max_limit=self.settings.max_limit,
             max_file_bytes=self.settings.max_file_bytes,
-            service_user_id=service_account_id(self.settings.environment_id),
+            service_user_id=self.service_user_id,
         )
         # The schema is the costly part and holds no state: fixtures and sessions share one engine.
         self.engine = engine or GraphQLEngine(
@@ -117,9 +129,11 @@ class RoqMock:
 
     def _build(self, baseline: Baseline) -> Store:
         """A store holding ``baseline``'s world, built aside so that a failure changes nothing."""
-        store = Store(seed=baseline.seed, roles=self.settings.roles)
+        store = Store(
+            seed=baseline.seed, roles=self.settings.roles, file_categories=self.settings.file_categories
+        )
         if baseline.state is not None:
-            world = load_world(baseline.state, default_roles=self.settings.roles)
+            world = self._load_world(baseline.state)
             store.replace_world(world, latest=latest_moment(world))
         elif baseline.size is not None:
             seed_world(store, seed=baseline.seed or 0, size=baseline.size, locale=baseline.locale)
@@ -127,6 +141,14 @@ class RoqMock:
             store.ids = IdSource(f"{baseline.seed}/{self.id_namespace}")
         store.checkpoint()
         return store
+
+    def _load_world(self, data: Any) -> World:
+        return load_world(
+            data,
+            default_roles=self.settings.roles,
+            max_file_bytes=self.settings.max_file_bytes,
+            creators=(self.service_user_id,),
+        )
 
     @property
     def coverage(self) -> Coverage:
@@ -220,7 +242,7 @@ class RoqMock:
 
         With ``as_baseline`` a reset returns to it.
         """
-        world = load_world(data, default_roles=self.settings.roles)
+        world = self._load_world(data)
         with self.store.lock:
             self.store.replace_world(world, latest=latest_moment(world))
             self.journal.clear()
@@ -311,7 +333,7 @@ class RoqMock:
             )
 
     def _links(self, base_url: str | None) -> Links:
-        return Links(self.settings, self.settings.public_url or base_url or IN_PROCESS_URL)
+        return Links(self.settings, self.settings.public_url or base_url or IN_PROCESS_URL, self.wall_ms)
 
     def run(
         self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None = None

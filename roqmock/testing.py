@@ -20,7 +20,7 @@ from typing import IO, Any, Protocol, runtime_checkable
 import httpx
 
 from roqmock.api.engine import GraphQLEngine
-from roqmock.auth import SERVER_HEADER
+from roqmock.auth import SERVER_HEADER, service_account_id
 from roqmock.baseline import Baseline
 from roqmock.client import HttpSession, RoqClient, RoqHttpError
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, IN_PROCESS_URL, Settings
@@ -440,7 +440,9 @@ class RoqServer(_Kit):
 
     @property
     def world(self) -> WorldView:
-        return WorldView(load_world(self.state(), default_roles={DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}))
+        roles = {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}
+        creators = (service_account_id(self.environment_id),)
+        return WorldView(load_world(self.state(), default_roles=roles, creators=creators))
 
     def session(self, name: str) -> RoqServer:
         """The same server, in the session ``name`` (made on first use, from the server's baseline)."""

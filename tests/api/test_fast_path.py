@@ -62,6 +62,7 @@ SCHEMA = REFERENCE.schema
 # New records get their timestamps from a virtual clock, so that two worlds stay equal byte for byte.
 FAST_PATH_SECRET = "fast-path-" + "s" * 32
 PINNED_CLOCK = datetime(2030, 1, 1, tzinfo=UTC)
+PINNED_WALL_MS = int(PINNED_CLOCK.timestamp() * 1000)
 
 EXTRA_ROLES = {
     "auditor": Role(
@@ -112,6 +113,7 @@ class Twin:
         compiled = RoqMock(settings_, baseline=baseline, engine=COMPILED)
         for mock in (reference, compiled):
             mock.store.clock = Clock(PINNED_CLOCK)
+            mock.wall_ms = lambda: PINNED_WALL_MS  # download URLs sign their expiry
         state = reference.dump_state()
         assert compiled.dump_state() == state
         ids = copy.deepcopy(reference.store.ids)
@@ -464,7 +466,11 @@ def test_an_error_in_one_root_field_nulls_the_whole_answer(pool: Pool) -> None:
 def test_message_file_url_answers_and_fails_as_graphql_core(pool: Pool) -> None:
     message_id, file_id = pool.message_files[0]
     query = "query($m: ID!, $f: ID!) { messageFileUrl(id: $m, fileId: $f) }"
-    assert agree(query, {"m": message_id, "f": file_id}).answer["data"]["messageFileUrl"].startswith("https")
+    assert (
+        agree(query, {"m": message_id, "f": file_id})
+        .answer["data"]["messageFileUrl"]
+        .startswith("http://roqmock.test/")
+    )
     other_file = next(f for f in pool.ids["file"] if f != file_id)
     mismatch = agree(query + " ", {"m": message_id, "f": other_file})
     assert errors_of(mismatch) == [("FILE_NOT_FOUND", ["messageFileUrl"])]

@@ -45,13 +45,16 @@ class Links:
     settings: Settings
     base_url: str
     now_ms: Callable[[], int]
+    # The world the form or URL acts in: the server's environment, or a session's name (which the
+    # endpoints find it by, with no header needed).
+    environment_id: str
 
     def upload_form(self, file: File, max_size: int) -> tuple[str, dict[str, str]]:
         return uploads.upload_form(
             self.settings.token_secret,
             base_url=self.base_url,
             file_id=file.id,
-            environment_id=self.settings.environment_id,
+            environment_id=self.environment_id,
             name=file.name,
             content_type=file.content_type,
             max_size=max_size,
@@ -64,7 +67,7 @@ class Links:
             self.settings.token_secret,
             base_url=self.base_url,
             file_id=file.id,
-            environment_id=self.settings.environment_id,
+            environment_id=self.environment_id,
             name=file.name,
             now_ms=self.now_ms(),
             lifetime_s=self.settings.download_lifetime_s,
@@ -333,7 +336,8 @@ class RoqMock:
             )
 
     def _links(self, base_url: str | None) -> Links:
-        return Links(self.settings, self.settings.public_url or base_url or IN_PROCESS_URL, self.wall_ms)
+        base = self.settings.public_url or base_url or IN_PROCESS_URL
+        return Links(self.settings, base, self.wall_ms, self.name or self.settings.environment_id)
 
     def run(
         self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None = None

@@ -24,7 +24,7 @@ from roqmock.auth import SERVER_HEADER, service_account_id
 from roqmock.baseline import Baseline
 from roqmock.client import HttpSession, RoqClient, RoqHttpError
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, IN_PROCESS_URL, Settings
-from roqmock.domain.models import Conversation, File, Message, User
+from roqmock.domain.models import Conversation, File, FileCategory, Message, User
 from roqmock.domain.roles import DEFAULT_USER_ROLE
 from roqmock.domain.store import World
 from roqmock.journal import SUPER_ADMIN, Call, Journal, Verification
@@ -92,6 +92,14 @@ class WorldView:
     @property
     def files(self) -> list[File]:
         return sorted(self._world.files.values(), key=lambda f: (f.created_at, f.id))
+
+    @property
+    def file_categories(self) -> list[FileCategory]:
+        return sorted(self._world.file_categories.values(), key=lambda c: c.key)
+
+    def file_bytes(self, file: File | str) -> bytes | None:
+        """A file's bytes, when the world holds them."""
+        return self._world.file_bytes.get(file.id if isinstance(file, File) else file)
 
     def __repr__(self) -> str:
         world = self._world

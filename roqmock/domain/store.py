@@ -340,10 +340,17 @@ class World:
         self._did(undo)
 
     def remove_file(self, file: File) -> None:
-        """Remove a file with its bytes and its associations; messages keep their ``fileId``."""
+        """Remove a file with its bytes and its associations; the messages it was attached to lose their
+        ``fileId`` (a message never names a file that is not there)."""
         for association in [a for a in self.file_associations.values() if a.file_id == file.id]:
             self.remove_file_association(association)
         self.remove_file_bytes(file.id)
+        attached = self.messages_by_file.get(file.id)
+        if attached is not None:
+            for message in attached:
+                self.change(message, file_id=None)
+            del self.messages_by_file[file.id]
+            self._did(lambda: self.messages_by_file.__setitem__(file.id, attached))
         del self.files[file.id]
         self._did(lambda: self.files.__setitem__(file.id, file))
 

@@ -235,3 +235,6 @@ def test_a_message_takes_only_a_ready_file_its_author_may_read(service: ChatServ
     # Once attached, a member of the conversation reads the file and may get its URL, not change it.
     assert service.message_file_for_url(alice, message.id, bobs).id == bobs
     _refused(service, lambda: service.delete_files(alice, [bobs]), Forbidden, "FORBIDDEN")
+    # Deleted, the file is detached from its messages: no message names a file that is not there.
+    assert service.delete_files(bob, [bobs]) == [bobs]
+    assert message.file_id is None and bobs not in service.world.messages_by_file

@@ -30,11 +30,11 @@ from roqmock.state import dump_world, latest_moment, load_world, state_seed
 MAX_SESSIONS = 1000
 
 
+_SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
 def _wall_ms() -> int:
     return int(time.time() * 1000)
-
-
-_SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +44,14 @@ class Links:
 
     settings: Settings
     base_url: str
-    now_ms: Callable[[], int]
-    # The world the form or URL acts in: the server's environment, or a session's name (which the
-    # endpoints find it by, with no header needed).
-    environment_id: str
+    now_ms: Callable[[], int] = _wall_ms
+    # The world the form or URL acts in: a session's name (which the endpoints find it by, with no
+    # header needed); None: the server's environment.
+    session: str | None = None
+
+    @property
+    def environment_id(self) -> str:
+        return self.session or self.settings.environment_id
 
     def upload_form(self, file: File, max_size: int) -> tuple[str, dict[str, str]]:
         return uploads.upload_form(
@@ -337,7 +341,7 @@ class RoqMock:
 
     def _links(self, base_url: str | None) -> Links:
         base = self.settings.public_url or base_url or IN_PROCESS_URL
-        return Links(self.settings, base, self.wall_ms, self.name or self.settings.environment_id)
+        return Links(self.settings, base, self.wall_ms, self.name)
 
     def run(
         self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None = None

@@ -306,8 +306,15 @@ def test_attachments_show_name_type_and_a_link_from_message_file_url(
     attachment = page.locator(f"[data-message-id='{message.id}'] [data-testid=attachment]")
     expect(attachment.get_by_test_id("attachment-name")).to_have_text(file.name)
     expect(attachment).to_contain_text(file.content_type)
-    expect(attachment.get_by_test_id("attachment-link")).to_have_attribute("href", file.url or "")
+    link = attachment.get_by_test_id("attachment-link")
+    expect(link).to_have_attribute(
+        "href", re.compile(rf"^{re.escape(server.url)}/__roqmock/files/{file.id}/")
+    )
     server.assert_called("messageFileUrl", as_user=user.id, variables={"id": message.id, "fileId": file.id})
+    # The link downloads the file: its very bytes, with its content type.
+    download = httpx.get(link.get_attribute("href") or "", timeout=30)
+    assert download.status_code == 200 and download.content == world.file_bytes(file)
+    assert download.headers["content-type"] == file.content_type
 
 
 def test_sending_a_message_shows_it_and_journals_create_message(

@@ -12,7 +12,7 @@ from roqmock import uploads
 from roqmock.api.engine import GraphQLEngine
 from roqmock.api.errors import roq_error_body
 from roqmock.api.resolvers import RequestContext
-from roqmock.auth import TokenAuthority
+from roqmock.auth import TokenAuthority, service_account_id
 from roqmock.baseline import Baseline
 from roqmock.config import IN_PROCESS_URL, Settings
 from roqmock.domain.clock import IdSource
@@ -93,7 +93,10 @@ class RoqMock:
         self.id_namespace = id_namespace
         self.store = self._build(self.baseline)
         self.service = ChatService(
-            self.store, max_limit=self.settings.max_limit, max_file_bytes=self.settings.max_file_bytes
+            self.store,
+            max_limit=self.settings.max_limit,
+            max_file_bytes=self.settings.max_file_bytes,
+            service_user_id=service_account_id(self.settings.environment_id),
         )
         # The schema is the costly part and holds no state: fixtures and sessions share one engine.
         self.engine = engine or GraphQLEngine(
@@ -231,18 +234,26 @@ class RoqMock:
     # ------------------------------------------------------------ requests
 
     def handle(
-        self, body: Any, user_id: str | None, *, queries_only: bool = False, base_url: str | None = None
+        self,
+        body: Any,
+        user_id: str | None,
+        *,
+        mutations: frozenset[str] | None = None,
+        base_url: str | None = None,
     ) -> Outcome:
         """Run one GraphQL request body as ``user_id`` (``None``: the super admin), faults included;
         the URLs it answers (uploads, downloads) start with ``base_url`` (by default the configured
-        public URL, else the in-process one)."""
+        public URL, else the in-process one). With ``mutations``, only queries and those mutations run
+        (the client graph's :data:`~roqmock.api.engine.CLIENT_GRAPH_MUTATIONS`)."""
         # One request at a time sees and changes the world, so threads never see a half-made change;
         # its journal entry is written under the same lock, so that a reset between the two can never
         # leave an entry for a write it took back.
         with self.store.lock:
-            return self._handle(body, user_id, queries_only=queries_only, base_url=base_url)
+            return self._handle(body, user_id, mutations=mutations, base_url=base_url)
 
-    def _handle(self, body: Any, user_id: str | None, *, queries_only: bool, base_url: str | None) -> Outcome:
+    def _handle(
+        self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None, base_url: str | None
+    ) -> Outcome:
         """:meth:`handle`, under the store's lock."""
         started = time.perf_counter()
         fields: tuple[str, ...] = ()
@@ -258,7 +269,7 @@ class RoqMock:
             result = self.engine.run(
                 body,
                 RequestContext(self.service, actor, self._links(base_url)),
-                queries_only=queries_only,
+                mutations=mutations,
             )
             status, answer, fields, variables = result.status, result.body, result.fields, result.variables
         except RoqError as error:
@@ -303,10 +314,10 @@ class RoqMock:
         return Links(self.settings, self.settings.public_url or base_url or IN_PROCESS_URL)
 
     def run(
-        self, body: Any, user_id: str | None, *, queries_only: bool = False
+        self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None = None
     ) -> tuple[int, dict[str, Any]]:
         """:meth:`handle` for callers without an event loop: injected latency is slept here."""
-        outcome = self.handle(body, user_id, queries_only=queries_only)
+        outcome = self.handle(body, user_id, mutations=mutations)
         if outcome.delay_s:
             time.sleep(outcome.delay_s)
         return outcome.status, outcome.answer

@@ -360,10 +360,10 @@ class Roq(_Kit):
 
     def as_user(self, user: User | str) -> RoqClient:
         user_id = _user_id(user)
-        return RoqClient(lambda body: self.mock.run(body, user_id), user_id=user_id)
+        return RoqClient(lambda body: self.mock.run(body, user_id), user_id=user_id, http=self._http.http)
 
     def as_super_admin(self) -> RoqClient:
-        return RoqClient(lambda body: self.mock.run(body, None), user_id=None)
+        return RoqClient(lambda body: self.mock.run(body, None), user_id=None, http=self._http.http)
 
     def execute(
         self, query: str, variables: Mapping[str, Any] | None = None, *, as_user: User | str | None = None

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, CategorySpec, category_record
 from roqmock.domain.clock import Clock, IdSource
 from roqmock.domain.models import (
     Conversation,
     ConversationTag,
     ConversationUser,
     File,
+    FileAssociation,
     FileCategory,
     Message,
     Tenant,
@@ -94,6 +96,7 @@ class World:
     messages: dict[str, Message] = field(default_factory=dict)
     file_categories: dict[str, FileCategory] = field(default_factory=dict)
     files: dict[str, File] = field(default_factory=dict)
+    file_associations: dict[str, FileAssociation] = field(default_factory=dict)
     # The uploaded (or seeded, or loaded) bytes of files, by file id, and their total length.
     file_bytes: dict[str, bytes] = field(default_factory=dict)
     file_bytes_total: int = 0
@@ -324,6 +327,34 @@ class World:
         self.files[file.id] = file
         self._did(lambda: self.files.pop(file.id))
 
+    def change(self, record: Any, **values: Any) -> None:
+        """Set attributes of a record in place (a file's status, say): none of them is indexed."""
+        previous = {name: getattr(record, name) for name in values}
+        for name, value in values.items():
+            setattr(record, name, value)
+
+        def undo() -> None:
+            for name, value in previous.items():
+                setattr(record, name, value)
+
+        self._did(undo)
+
+    def remove_file(self, file: File) -> None:
+        """Remove a file with its bytes and its associations; messages keep their ``fileId``."""
+        for association in [a for a in self.file_associations.values() if a.file_id == file.id]:
+            self.remove_file_association(association)
+        self.remove_file_bytes(file.id)
+        del self.files[file.id]
+        self._did(lambda: self.files.__setitem__(file.id, file))
+
+    def add_file_association(self, association: FileAssociation) -> None:
+        self.file_associations[association.id] = association
+        self._did(lambda: self.file_associations.pop(association.id))
+
+    def remove_file_association(self, association: FileAssociation) -> None:
+        del self.file_associations[association.id]
+        self._did(lambda: self.file_associations.__setitem__(association.id, association))
+
     def put_file_bytes(self, file_id: str, data: bytes) -> None:
         """Hold ``data`` as the file's bytes (replacing any it had)."""
         previous = self.file_bytes.get(file_id)
@@ -358,6 +389,7 @@ class World:
                 self.files,
                 self.tenants,
                 self.file_categories,
+                self.file_associations,
             )
         )
 
@@ -378,9 +410,11 @@ class Store:
         seed: int | None = None,
         roles: Mapping[str, Role] | None = None,
         clock_start: datetime | None = None,
+        file_categories: Mapping[str, CategorySpec] | None = None,
     ) -> None:
         self.seed = seed
         self._roles = dict(roles) if roles is not None else {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}
+        self._categories = dict(file_categories if file_categories is not None else DEFAULT_FILE_CATEGORIES)
         self._clock_start = clock_start
         # Mutations hold this lock so that in-process use from several threads stays consistent.
         self.lock = threading.RLock()
@@ -390,17 +424,29 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self.world = World(roles=dict(self._roles))
+            self.add_categories(self.world)
             self.clock = Clock(self._clock_start)
             self.ids = IdSource(self.seed)
 
     def replace_world(self, world: World, *, latest: datetime | None = None) -> None:
         """Swap in a world built elsewhere (a loaded state); the clock continues after ``latest``."""
         with self.lock:
+            self.add_categories(world)
             self.world = world
             self.clock = Clock(self._clock_start)
             self.ids = IdSource(self.seed)
             if latest is not None:
                 self.clock.observe(latest)
+
+    def add_categories(self, world: World) -> None:
+        """Give ``world`` each configured file category its key does not name yet (a loaded state may
+        hold its own, which it keeps)."""
+        present = {category.key for category in world.file_categories.values()}
+        for spec in self._categories.values():
+            if spec.key not in present:
+                record = category_record(spec)
+                if record.id not in world.file_categories:
+                    world.file_categories[record.id] = record
 
     def adopt(self, other: Store) -> None:
         """Take over another store's world, clock and ids: a new world built aside, swapped in at once."""

@@ -44,7 +44,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from support.graphql_documents import Pool, Request, callers, requests
 
-from roqmock.api.engine import GraphQLEngine
+from roqmock.api.engine import CLIENT_GRAPH_MUTATIONS, GraphQLEngine
 from roqmock.api.graphql_lines import GRAPHQL_CORE_3_3
 from roqmock.api.plan import DocumentPlans
 from roqmock.baseline import Baseline
@@ -216,10 +216,14 @@ def _journal(mock: RoqMock) -> list[Any]:
     ]
 
 
-def _describe(request: Request, body: dict[str, Any], caller: str | None, queries_only: bool) -> str:
+def _mutations(client_graph: bool) -> frozenset[str] | None:
+    return CLIENT_GRAPH_MUTATIONS if client_graph else None
+
+
+def _describe(request: Request, body: dict[str, Any], caller: str | None, client_graph: bool) -> str:
     who = "the super admin" if caller is None else caller
     return (
-        f"caller: {who}{' (client graph)' if queries_only else ''}\n"
+        f"caller: {who}{' (client graph)' if client_graph else ''}\n"
         f"query:\n{request.query}\n"
         f"variables: {json.dumps(body.get('variables'))}\n"
         f"operationName: {json.dumps(body.get('operationName'))}"
@@ -239,15 +243,15 @@ def run_both(
     caller: str | None,
     *,
     again: bool = False,
-    queries_only: bool = False,
+    client_graph: bool = False,
 ) -> tuple[Outcome, Outcome]:
     """Send one request to both roqmocks and check that everything observable agrees."""
     body = request.body(again=again)
     if request.has_mutation:
         twin.dirty = True
-    expected = twin.reference.handle(copy.deepcopy(body), caller, queries_only=queries_only)
-    actual = twin.compiled.handle(copy.deepcopy(body), caller, queries_only=queries_only)
-    context = _describe(request, body, caller, queries_only)
+    expected = twin.reference.handle(copy.deepcopy(body), caller, mutations=_mutations(client_graph))
+    actual = twin.compiled.handle(copy.deepcopy(body), caller, mutations=_mutations(client_graph))
+    context = _describe(request, body, caller, client_graph)
     assert (actual.status, actual.delay_s) == (expected.status, expected.delay_s), (
         f"status {actual.status} where graphql-core answers {expected.status}\n{context}\n"
         f"graphql-core: {_text(expected.answer)}\ncompiled: {_text(actual.answer)}"
@@ -273,11 +277,11 @@ def check_request(
     twin.begin()
     caller = data.draw(callers(twin.pool), label="caller")
     request = data.draw(request_for(caller), label="request")
-    queries_only = data.draw(st.integers(0, 99), label="client graph") >= 92
-    outcomes = [run_both(twin, request, caller, queries_only=queries_only)]
+    client_graph = data.draw(st.integers(0, 99), label="client graph") >= 92
+    outcomes = [run_both(twin, request, caller, client_graph=client_graph)]
     _note(request, outcomes[0][0])
     second_caller = data.draw(st.one_of(st.just(caller), callers(twin.pool)), label="second caller")
-    outcomes.append(run_both(twin, request, second_caller, again=True, queries_only=queries_only))
+    outcomes.append(run_both(twin, request, second_caller, again=True, client_graph=client_graph))
     if twin.dirty:
         twin.reset_and_check()
     return request, outcomes
@@ -414,14 +418,14 @@ def agree(
     *,
     caller: str | None = None,
     operation_name: str | None = None,
-    queries_only: bool = False,
+    client_graph: bool = False,
     twin: Twin | None = None,
 ) -> Outcome:
     """Run one request on both engines of a world (the first one by default); return the answer."""
     twin = twin or TWINS[0]
     twin.begin()
     request = Request(query, variables, variables, operation_name, has_mutation=True)
-    expected, _ = run_both(twin, request, caller, queries_only=queries_only)
+    expected, _ = run_both(twin, request, caller, client_graph=client_graph)
     return expected
 
 
@@ -616,7 +620,7 @@ def test_mutations_run_in_order_and_stop_at_the_first_failure(world: dict[str, A
 def test_callers_that_are_refused(world: dict[str, Any]) -> None:
     assert agree("{ conversations { totalCount } }", caller=NOBODY).status == 401
     person = world["users"][0]["id"]
-    refused = agree(f'mutation {{ deleteConversation(id: "{NOBODY}") }}', caller=person, queries_only=True)
+    refused = agree(f'mutation {{ deleteConversation(id: "{NOBODY}") }}', caller=person, client_graph=True)
     assert refused.status == 403
     loner = TWINS[0].pool.loner
     agree("{ conversations { totalCount data { users { totalCount } } } files { totalCount } }", caller=loner)

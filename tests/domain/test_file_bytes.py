@@ -39,7 +39,7 @@ def test_an_upload_is_held_and_read_back_while_the_file_stays_pending() -> None:
     assert service.file_content(file.id)[1] == b"hi" and service.world.file_bytes_total == 2
 
 
-@pytest.mark.parametrize("file_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("file_id", ["0d9b6c4e-3f2a-4b1c-8e7d-6a5f4e3d2c1b", "not-a-uuid"])
 def test_an_upload_for_no_file_is_not_found(file_id: str) -> None:
     service = ChatService(Store(seed=1))
     with pytest.raises(NotFound) as caught:

@@ -84,7 +84,14 @@ def test_reset_forgets_everything_and_restarts_ids() -> None:
     assert user.id == first_id
     service.create_conversation(SUPER_ADMIN, title="t", owner_id=user.id, member_ids=[user.id])
     store.reset()
-    assert store.world == World(roles=dict(store.role_definitions))
+    fresh = World(roles=dict(store.role_definitions))
+    store.add_categories(fresh)  # every world, even an empty one, holds the file categories
+    assert store.world == fresh
+    assert {c.key for c in fresh.file_categories.values()} == {
+        "CHAT_FILES",
+        "USER_FILES",
+        "USER_AVATAR_FILES",
+    }
 
 
 def test_deleting_a_conversation_cleans_every_index() -> None:

@@ -22,6 +22,7 @@ from support.s3_forms import error_of, multipart, now_ms, repolicy, signed_form
 from support.servers import ENVIRONMENT_ID, serve
 
 from roqmock import uploads
+from roqmock.client import HttpSession
 from roqmock.config import Settings
 from roqmock.http.files import FIELD_ALLOWANCE
 from roqmock.mock import RoqMock
@@ -495,3 +496,99 @@ def test_other_methods_on_a_download_are_refused(server: RoqServer) -> None:
     _refused(response, 405, "MethodNotAllowed")
     assert response.headers["allow"] == "GET, HEAD"
     assert httpx.get(_download_url(server.url, file_id)).content == b"the bytes"
+
+
+# ---------------------------------------------------------------- the flow through createFileUpload
+
+CREATE_USER = "mutation c($u: UserCreateDto!) { createUser(user: $u) { id } }"
+
+
+def _new_user(kit: RoqServer | HttpSession) -> str:
+    suffix = uuid.uuid4().hex[:10]
+    answer = kit.as_super_admin().create_user(
+        {"reference": f"up-{suffix}", "email": f"up-{suffix}@example.com"}
+    )
+    user_id: str = answer["createUser"]["id"]
+    return user_id
+
+
+def test_a_form_from_create_file_upload_uploads_and_its_file_downloads(empty_server: RoqServer) -> None:
+    user = _new_user(empty_server)
+    upload = empty_server.as_user(user).create_file_upload("notes.txt", "text/plain", "CHAT_FILES")
+    created = upload["createFileUpload"]
+    assert created["uploadUrl"] == f"{empty_server.url}{uploads.UPLOAD_PATH}"
+    fields = {key: str(value) for key, value in created["formFields"].items()}
+
+    response = _post_to(created["uploadUrl"], multipart(fields.items(), b"the notes"))
+
+    assert response.status_code == 204, response.text
+    ready = empty_server.as_user(user).update_file_status(created["id"], "ready")["updateFileStatus"]
+    got = httpx.get(ready["url"])
+    assert got.status_code == 200 and got.content == b"the notes"
+    assert got.headers["content-disposition"].startswith('attachment; filename="notes.txt"')
+    empty_server.assert_called("upload", times=1, as_user=user, variables={"fileId": created["id"]})
+    empty_server.assert_called("download", times=1, as_user=user, variables={"fileId": created["id"]})
+
+
+def _post_to(url: str, content: bytes, **headers: str) -> httpx.Response:
+    return httpx.post(url, content=content, headers={"content-type": MULTIPART, **headers}, timeout=10)
+
+
+@pytest.mark.parametrize("by", ["header", "environment-id"])
+def test_a_sessions_form_and_url_act_in_that_session_without_a_header(
+    empty_server: RoqServer, by: str
+) -> None:
+    """A session named by ``x-roqmock-session``, or by an environment id of its own (the SDK's way): its
+    form and its download URL name it, so a client that posts them as they are (no header) reaches it."""
+    name = f"files-{uuid.uuid4().hex[:8]}"
+    if by == "header":
+        _session_round_trip(empty_server, empty_server.session(name))
+    else:
+        with contextlib.closing(
+            HttpSession(empty_server.url, environment_id=name, api_key=empty_server.api_key)
+        ) as kit:
+            _session_round_trip(empty_server, kit)
+
+
+def _session_round_trip(server: RoqServer, kit: RoqServer | HttpSession) -> None:
+    user = _new_user(kit)
+    created = kit.as_user(user).create_file_upload("s.txt", "text/plain", "CHAT_FILES")["createFileUpload"]
+    fields = {key: str(value) for key, value in created["formFields"].items()}
+
+    response = _post_to(created["uploadUrl"], multipart(fields.items(), b"session bytes"))
+
+    assert response.status_code == 204, response.text
+    url = kit.as_user(user).update_file_status(created["id"], "ready")["updateFileStatus"]["url"]
+    assert httpx.get(url).content == b"session bytes"
+    assert server.calls("upload", as_user=user) == []  # not in the server's own world
+
+
+def test_upload_lifetime_zero_expires_every_form_and_public_url_names_the_links() -> None:
+    server = serve("--upload-lifetime", "0", "--public-url", "http://files.example:8080/")
+    try:
+        user = _new_user(server)
+        created = server.as_user(user).create_file_upload("a.txt", "text/plain", "CHAT_FILES")[
+            "createFileUpload"
+        ]
+        assert created["uploadUrl"] == f"http://files.example:8080{uploads.UPLOAD_PATH}"
+        assert created["formFields"]["expiryTime"] in (0, "0")
+        fields = {key: str(value) for key, value in created["formFields"].items()}
+        response = _post_to(f"{server.url}{uploads.UPLOAD_PATH}", multipart(fields.items(), b"late"))
+        assert "expired" in _refused(response, 403, "AccessDenied")
+    finally:
+        server.stop()
+
+
+def test_max_file_bytes_bounds_what_a_world_holds() -> None:
+    server = serve("--max-file-bytes", "10")
+    try:
+        user = _new_user(server)
+        client = server.as_user(user)
+        client.upload_file("six.txt", "text/plain", b"123456")
+        created = client.create_file_upload("five.txt", "text/plain", "CHAT_FILES")["createFileUpload"]
+        fields = {key: str(value) for key, value in created["formFields"].items()}
+        response = _post_to(created["uploadUrl"], multipart(fields.items(), b"12345"))
+        _refused(response, 400, "EntityTooLarge")
+        assert _post_to(created["uploadUrl"], multipart(fields.items(), b"1234")).status_code == 204
+    finally:
+        server.stop()

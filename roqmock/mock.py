@@ -37,16 +37,16 @@ class Links:
 
     settings: Settings
     base_url: str
-    # The world the form or URL acts in: the server's environment id, or a session's name (which a
-    # request names by its header or by an environment id of that name), so no header need come along.
-    world: str
+    # The world the form or URL acts in: a session's name (which a request names by its header or by an
+    # environment id of that name), so no header need come along; None: the server's environment id.
+    world: str | None = None
 
     def upload_form(self, file: File, max_size: int) -> tuple[str, dict[str, str]]:
         return uploads.upload_form(
             self.settings.token_secret,
             base_url=self.base_url,
             file_id=file.id,
-            environment_id=self.world,
+            environment_id=self.world or self.settings.environment_id,
             name=file.name,
             content_type=file.content_type,
             max_size=max_size,
@@ -59,7 +59,7 @@ class Links:
             self.settings.token_secret,
             base_url=self.base_url,
             file_id=file.id,
-            environment_id=self.world,
+            environment_id=self.world or self.settings.environment_id,
             name=file.name,
             now_ms=int(time.time() * 1000),
             lifetime_s=self.settings.download_lifetime_s,
@@ -315,7 +315,7 @@ class RoqMock:
 
     def _links(self, base_url: str | None) -> Links:
         base = self.settings.public_url or base_url or IN_PROCESS_URL
-        return Links(self.settings, base, self.name or self.settings.environment_id)
+        return Links(self.settings, base, self.name)
 
     def run(
         self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None = None

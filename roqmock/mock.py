@@ -44,21 +44,18 @@ class Links:
 
     settings: Settings
     base_url: str
+    # The world the form or URL acts in: a session's name (which a request names by its header or by an
+    # environment id of that name), so no header need come along; None: the server's environment id.
+    world: str | None = None
+    # The wall clock forms and URLs expire by (a test may pin it).
     now_ms: Callable[[], int] = _wall_ms
-    # The world the form or URL acts in: a session's name (which the endpoints find it by, with no
-    # header needed); None: the server's environment.
-    session: str | None = None
-
-    @property
-    def environment_id(self) -> str:
-        return self.session or self.settings.environment_id
 
     def upload_form(self, file: File, max_size: int) -> tuple[str, dict[str, str]]:
         return uploads.upload_form(
             self.settings.token_secret,
             base_url=self.base_url,
             file_id=file.id,
-            environment_id=self.environment_id,
+            environment_id=self.world or self.settings.environment_id,
             name=file.name,
             content_type=file.content_type,
             max_size=max_size,
@@ -71,7 +68,7 @@ class Links:
             self.settings.token_secret,
             base_url=self.base_url,
             file_id=file.id,
-            environment_id=self.environment_id,
+            environment_id=self.world or self.settings.environment_id,
             name=file.name,
             now_ms=self.now_ms(),
             lifetime_s=self.settings.download_lifetime_s,
@@ -341,7 +338,7 @@ class RoqMock:
 
     def _links(self, base_url: str | None) -> Links:
         base = self.settings.public_url or base_url or IN_PROCESS_URL
-        return Links(self.settings, base, self.wall_ms, self.name)
+        return Links(self.settings, base, self.name, self.wall_ms)
 
     def run(
         self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None = None

@@ -1347,6 +1347,12 @@ def ready_file(c: Ctx) -> str:
     return next(file.id for file in c.server.world.files if file.status == "ready")
 
 
+def pending_file(c: Ctx) -> str:
+    """A file whose bytes never came (seeded files have theirs)."""
+    client = c.server.as_super_admin()
+    return str(client.create_file_upload("pending.txt", "text/plain", "CHAT_FILES")["createFileUpload"]["id"])
+
+
 def post_form(
     content: Callable[[Ctx], bytes] | bytes,
     *,
@@ -1698,7 +1704,9 @@ S3_CASES = [
     s3_case(
         "download-of-no-such-file", get_file(file_url(lambda c: NO_SUCH_FILE)), 404, "NoSuchKey", "download"
     ),
-    s3_case("download-of-a-file-without-bytes", get_file(file_url(ready_file)), 404, "NoSuchKey", "download"),
+    s3_case(
+        "download-of-a-file-without-bytes", get_file(file_url(pending_file)), 404, "NoSuchKey", "download"
+    ),
     s3_case(
         "download-without-a-name",
         get_file(lambda c: f"{uploads.DOWNLOAD_PATH}/{NO_SUCH_FILE}"),

@@ -13,7 +13,7 @@ from roqmock.domain.lists import ListArgs
 from roqmock.domain.permissions import SUPER_ADMIN, Actor
 from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store
-from roqmock.state import dump_world
+from roqmock.state import StateError, dump_world, load_world
 
 NOBODY = "0d9b6c4e-3f2a-4b1c-8e7d-6a5f4e3d2c1b"
 
@@ -238,3 +238,18 @@ def test_a_message_takes_only_a_ready_file_its_author_may_read(service: ChatServ
     # Deleted, the file is detached from its messages: no message names a file that is not there.
     assert service.delete_files(bob, [bobs]) == [bobs]
     assert message.file_id is None and bobs not in service.world.messages_by_file
+
+
+def test_a_state_carries_bytes_and_associations_and_refuses_past_the_bound(service: ChatService) -> None:
+    alice = _user(service, "alice")
+    file_id = _ready(service, alice, data=b"\x00\x01bytes")
+    service.create_file_association(alice, file_id=file_id, entity_name="invoice", entity_reference=NOBODY)
+    state = dump_world(service.world)
+    world = load_world(state, default_roles=service.world.roles)
+    assert world.file_bytes == {file_id: b"\x00\x01bytes"} and len(world.file_associations) == 1
+    with pytest.raises(StateError) as refused:
+        load_world(state, default_roles=service.world.roles, max_file_bytes=6)
+    assert "bound" in str(refused.value)
+    state["files"][0]["contentBase64"] = "not base64!"
+    with pytest.raises(StateError):
+        load_world(state, default_roles=service.world.roles)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from faker.config import AVAILABLE_LOCALES
@@ -36,14 +37,16 @@ from roqmock.config import (
     MIN_TOKEN_SECRET_BYTES,
     Settings,
 )
+from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, CategorySpec, category_from_json
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.roles import DEFAULT_USER_ROLE, Role, role_from_json
-from roqmock.domain.store import natural_key
+from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES, natural_key
 from roqmock.http.app import create_app
 from roqmock.http.wire import CoalescingHttpToolsProtocol
 from roqmock.mock import RoqMock
 from roqmock.seed import DEMO, MAX_SIZES, SIZE_NAMES
 from roqmock.state import StateError, dump_world, state_seed
+from roqmock.uploads import DEFAULT_DOWNLOAD_LIFETIME_S, DEFAULT_UPLOAD_LIFETIME_S
 
 DEFAULT_SEED = 1
 INTERRUPTED = 130  # the shell's status for a process stopped by SIGINT (128 + 2)
@@ -92,6 +95,15 @@ def _token_secret(text: str) -> str:
             f"the token secret must be at least {MIN_TOKEN_SECRET_BYTES} bytes (RFC 7518, section 3.2)"
         )
     return text
+
+
+def _public_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an http(s) URL without a query, like http://host:4000"
+        )
+    return text.rstrip("/")
 
 
 def _locale(text: str) -> str:
@@ -154,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON file of more role definitions (default: the default user role only)",
     )
     serve_.add_argument(
+        "--file-categories",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="JSON file of file categories, added to (or replacing by key) CHAT_FILES, USER_FILES and "
+        "USER_AVATAR_FILES",
+    )
+    serve_.add_argument(
         "--max-body-bytes", type=_whole(1), default=DEFAULT_MAX_BODY_BYTES, help="larger bodies get 413"
     )
     serve_.add_argument(
@@ -171,6 +191,34 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ORIGIN",
         help="let browser pages from ORIGIN call the server (repeatable; * for any) (default: CORS off)",
+    )
+    serve_.add_argument(
+        "--upload-lifetime",
+        type=_whole(0),
+        default=DEFAULT_UPLOAD_LIFETIME_S,
+        metavar="SECONDS",
+        help="how long an upload form (createFileUpload) stays valid; 0: expired at once",
+    )
+    serve_.add_argument(
+        "--download-lifetime",
+        type=_whole(0),
+        default=DEFAULT_DOWNLOAD_LIFETIME_S,
+        metavar="SECONDS",
+        help="how long a file's download URL (url, messageFileUrl) stays valid",
+    )
+    serve_.add_argument(
+        "--max-file-bytes",
+        type=_whole(0),
+        default=DEFAULT_MAX_FILE_BYTES,
+        metavar="BYTES",
+        help="the bytes of files one world may hold together; an upload past it is refused",
+    )
+    serve_.add_argument(
+        "--public-url",
+        type=_public_url,
+        default=None,
+        metavar="URL",
+        help="the base of the upload and download URLs handed out (default: the host the request named)",
     )
     serve_.add_argument(
         "--sandbox",
@@ -289,6 +337,27 @@ def load_roles(path: Path | None) -> dict[str, Role]:
     return roles
 
 
+def load_file_categories(path: Path | None) -> dict[str, CategorySpec]:
+    """Categories from JSON: ``{"KEY": {"maxSize": 1048576, "contentTypes": ["image/*"], ...}}``, over
+    the default ones."""
+    categories = dict(DEFAULT_FILE_CATEGORIES)
+    if path is None:
+        return categories
+    raw, text = _read_json("--file-categories", path)
+    if not isinstance(raw, Mapping):
+        raise CliError(
+            f"--file-categories {path}: the file must hold a JSON object of category key -> category"
+        )
+    for key, spec in raw.items():
+        line = _line_of(text, f'"{re.escape(json.dumps(key)[1:-1])}"\\s*:')
+        where = f"--file-categories {path}" + (f", line {line}" if line else "")
+        try:
+            categories[key] = category_from_json(key, spec)
+        except ValueError as error:
+            raise CliError(f"{where}: {error}") from None
+    return categories
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings(
@@ -297,11 +366,16 @@ def _settings(args: argparse.Namespace) -> Settings:
             max_limit=args.max_limit,
             max_depth=args.max_depth,
             roles=load_roles(args.roles),
+            file_categories=load_file_categories(args.file_categories),
             sandbox=args.sandbox if args.sandbox is not None else _is_loopback(args.host),
             max_body_bytes=args.max_body_bytes,
             max_header_bytes=args.max_header_bytes,
             max_cost=args.max_cost,
             cors_origins=tuple(args.cors_origin),
+            upload_lifetime_s=args.upload_lifetime,
+            download_lifetime_s=args.download_lifetime,
+            max_file_bytes=args.max_file_bytes,
+            public_url=args.public_url,
             **({"token_secret": args.token_secret} if args.token_secret is not None else {}),
         )
     except ValueError as error:

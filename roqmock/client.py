@@ -7,6 +7,7 @@ with ROQ's ``status_code`` and ``error_code``, as the SDK raises ``HttpException
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
@@ -49,9 +50,10 @@ def _drop_none(**values: Any) -> dict[str, Any]:
 class RoqClient:
     """One caller (a user, or the super admin) of ROQ's chat API."""
 
-    def __init__(self, runner: Runner, *, user_id: str | None) -> None:
+    def __init__(self, runner: Runner, *, user_id: str | None, http: httpx.Client | None = None) -> None:
         self._runner = runner
         self.user_id = user_id
+        self._http = http  # what posts a file's bytes to its upload URL
 
     @property
     def is_super_admin(self) -> bool:
@@ -147,6 +149,71 @@ class RoqClient:
     def file(self, id: str) -> dict[str, Any]:
         return self._call(documents.FILE, {"id": id})
 
+    def file_categories(self, **options: Unpack[ListOptions]) -> dict[str, Any]:
+        return self._call(documents.FILE_CATEGORIES, _drop_none(**options))
+
+    def create_file_upload(self, name: str, content_type: str, file_category: str) -> dict[str, Any]:
+        dto = {"name": name, "contentType": content_type, "fileCategory": file_category}
+        return self._call(documents.CREATE_FILE_UPLOAD, {"createFileDto": dto})
+
+    def update_file_status(self, id: str, status: str) -> dict[str, Any]:
+        return self._call(documents.UPDATE_FILE_STATUS, {"id": id, "status": status})
+
+    def update_file(self, id: str, update_file_dto: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call(documents.UPDATE_FILE, {"id": id, "updateFileDto": dict(update_file_dto)})
+
+    def make_file_public(self, id: str) -> dict[str, Any]:
+        return self._call(documents.MAKE_FILE_PUBLIC, {"id": id})
+
+    def make_file_private(self, id: str) -> dict[str, Any]:
+        return self._call(documents.MAKE_FILE_PRIVATE, {"id": id})
+
+    def delete_files(self, filter: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call(documents.DELETE_FILES, {"filter": dict(filter)})
+
+    def create_file_association(
+        self, file_id: str, entity_name: str, entity_reference: str
+    ) -> dict[str, Any]:
+        dto = {"fileId": file_id, "entityName": entity_name, "entityReference": entity_reference}
+        return self._call(documents.CREATE_FILE_ASSOCIATION, {"createFileAssociationDto": dto})
+
+    def delete_file_associations(self, filter: Mapping[str, Any]) -> dict[str, Any]:
+        return self._call(documents.DELETE_FILE_ASSOCIATIONS, {"filter": dict(filter)})
+
+    def upload_file(
+        self,
+        name: str,
+        content_type: str,
+        data: bytes,
+        *,
+        category: str = "CHAT_FILES",
+        is_public: bool | None = None,
+    ) -> dict[str, Any]:
+        """The SDK's ``uploadFile``: ``createFileUpload``, the bytes posted to its presigned form (every
+        field echoed, ``file`` last), ``updateFileStatus(ready)``, then public or private as asked.
+        Returns the ready file (``FileModel``, with its download ``url``); a refused upload raises
+        :class:`RoqHttpError` with S3's error code."""
+        upload = self.create_file_upload(name, content_type, category)["createFileUpload"]
+        if self._http is None:
+            raise RuntimeError("this client cannot post file bytes: make it with an httpx client")
+        fields = {key: str(value) for key, value in upload["formFields"].items()}
+        response = self._http.post(
+            upload["uploadUrl"], data=fields, files={"file": (name, data, content_type)}
+        )
+        if response.status_code != 204:
+            code = re.search(r"<Code>(.*?)</Code>", response.text)
+            raise RoqHttpError(
+                f"File upload to bucket failed: {response.text}",
+                response.status_code,
+                code.group(1) if code else "UPLOAD_FAILED",
+                {"body": response.text},
+            )
+        file: dict[str, Any] = self.update_file_status(upload["id"], "ready")["updateFileStatus"]
+        if is_public is not None and is_public != file["isPublic"]:
+            flip = self.make_file_public if is_public else self.make_file_private
+            file = flip(upload["id"])["makeFilePublic" if is_public else "makeFilePrivate"]
+        return file
+
 
 # ---------------------------------------------------------------- over HTTP
 
@@ -230,10 +297,10 @@ class HttpSession:
         return run
 
     def as_user(self, user_id: str) -> RoqClient:
-        return RoqClient(self.runner(user_id), user_id=user_id)
+        return RoqClient(self.runner(user_id), user_id=user_id, http=self.http)
 
     def as_super_admin(self) -> RoqClient:
-        return RoqClient(self.runner(None), user_id=None)
+        return RoqClient(self.runner(None), user_id=None, http=self.http)
 
     def close(self) -> None:
         self.http.close()

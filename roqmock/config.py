@@ -7,16 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from roqmock.api.cost import DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH
+from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, CategorySpec
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
 from roqmock.domain.roles import DEFAULT_USER_ROLE, Role
+from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES
 from roqmock.uploads import DEFAULT_DOWNLOAD_LIFETIME_S, DEFAULT_UPLOAD_LIFETIME_S
 
 DEFAULT_ENVIRONMENT_ID = "5e1b8f0a-7c3d-4a2e-9b6f-0d4c8a2e1f37"
 DEFAULT_API_KEY = "roqmock-api-key"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_HEADER_BYTES = 16 * 1024
-# The bytes of every file one world holds, together: an upload past it is refused.
-DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 # Where a roqmock answers when no request says (in process: the httpx transports' base URL).
 IN_PROCESS_URL = "http://roqmock.test"
 # HS256 keys shorter than its hash are refused (RFC 7518, section 3.2); PyJWT would warn on every token.
@@ -33,6 +33,8 @@ class Settings:
     max_limit: int = DEFAULT_MAX_LIMIT
     max_depth: int = DEFAULT_MAX_DEPTH
     roles: Mapping[str, Role] = field(default_factory=lambda: {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE})
+    # The file categories every world holds, by key (CHAT_FILES, USER_FILES, USER_AVATAR_FILES by default).
+    file_categories: Mapping[str, CategorySpec] = field(default_factory=lambda: dict(DEFAULT_FILE_CATEGORIES))
     # The sandbox page hands out the api key to get tokens: on by default only for loopback servers.
     sandbox: bool = True
     # Bad input is refused before it costs anything: bodies, headers, and documents over these sizes.

@@ -119,3 +119,50 @@ query files($filter: FileFilterArgType, {LIST_VARIABLES}, $order: FileOrderArgTy
 """
 
 FILE = f"query file($id: ID!) {{ file(id: $id) {{ {FILE_FIELDS} }} }}"
+
+FILE_CATEGORY_FIELDS = "id createdAt updatedAt key name maxSize isPublicByDefault"
+FILE_ASSOCIATION_FIELDS = "id createdAt updatedAt entityReference entityName fileId"
+
+CREATE_FILE_UPLOAD = """
+mutation createFileUpload($createFileDto: FileCreateDto!) {
+  createFileUpload(createFileDto: $createFileDto) {
+    contentType createdAt createdByUserId fileCategoryId formFields id isPublic name status updatedAt
+    uploadUrl
+  }
+}
+"""
+
+UPDATE_FILE_STATUS = f"""
+mutation updateFileStatus($id: ID!, $status: FileStatusEnum!) {{
+  updateFileStatus(id: $id, status: $status) {{ {FILE_FIELDS} }}
+}}
+"""
+
+UPDATE_FILE = f"""
+mutation updateFile($id: ID!, $updateFileDto: FileUpdateDto!) {{
+  updateFile(id: $id, updateFileDto: $updateFileDto) {{ {FILE_FIELDS} }}
+}}
+"""
+
+MAKE_FILE_PUBLIC = f"mutation makeFilePublic($id: ID!) {{ makeFilePublic(id: $id) {{ {FILE_FIELDS} }} }}"
+MAKE_FILE_PRIVATE = f"mutation makeFilePrivate($id: ID!) {{ makeFilePrivate(id: $id) {{ {FILE_FIELDS} }} }}"
+DELETE_FILES = "mutation deleteFiles($filter: DeleteFilterArgType!) { deleteFiles(filter: $filter) }"
+
+CREATE_FILE_ASSOCIATION = f"""
+mutation createFileAssociation($createFileAssociationDto: FileAssociationCreateDto!) {{
+  createFileAssociation(createFileAssociationDto: $createFileAssociationDto) {{ {FILE_ASSOCIATION_FIELDS} }}
+}}
+"""
+
+DELETE_FILE_ASSOCIATIONS = """
+mutation deleteFileAssociations($filter: FileAssociationBulkFilterArgType!) {
+  deleteFileAssociations(filter: $filter)
+}
+"""
+
+FILE_CATEGORIES = f"""
+query fileCategories($filter: FileCategoryFilterArgType, {LIST_VARIABLES}, $order: FileCategoryOrderArgType,
+  $search: FileCategorySearchArgType) {{
+  fileCategories({LIST_ARGUMENTS}) {{ data {{ {FILE_CATEGORY_FIELDS} }} totalCount }}
+}}
+"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -12,7 +13,7 @@ from roqmock import uploads
 from roqmock.api.engine import GraphQLEngine
 from roqmock.api.errors import roq_error_body
 from roqmock.api.resolvers import RequestContext
-from roqmock.auth import TokenAuthority
+from roqmock.auth import TokenAuthority, service_account_id
 from roqmock.baseline import Baseline
 from roqmock.config import IN_PROCESS_URL, Settings
 from roqmock.domain.clock import IdSource
@@ -20,14 +21,20 @@ from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, RoqError
 from roqmock.domain.models import File
 from roqmock.domain.service import ChatService
-from roqmock.domain.store import Store
+from roqmock.domain.store import Store, World
 from roqmock.faults import NO_INJECTION, Faults
 from roqmock.journal import ANONYMOUS, SUPER_ADMIN, Journal
 from roqmock.seed import seed_world
 from roqmock.state import dump_world, latest_moment, load_world, state_seed
 
 MAX_SESSIONS = 1000
+
+
 _SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +44,22 @@ class Links:
 
     settings: Settings
     base_url: str
+    # The world the form or URL acts in: a session's name (which a request names by its header or by an
+    # environment id of that name), so no header need come along; None: the server's environment id.
+    world: str | None = None
+    # The wall clock forms and URLs expire by (a test may pin it).
+    now_ms: Callable[[], int] = _wall_ms
 
     def upload_form(self, file: File, max_size: int) -> tuple[str, dict[str, str]]:
         return uploads.upload_form(
             self.settings.token_secret,
             base_url=self.base_url,
             file_id=file.id,
-            environment_id=self.settings.environment_id,
+            environment_id=self.world or self.settings.environment_id,
             name=file.name,
             content_type=file.content_type,
             max_size=max_size,
-            now_ms=int(time.time() * 1000),
+            now_ms=self.now_ms(),
             lifetime_s=self.settings.upload_lifetime_s,
         )
 
@@ -56,9 +68,9 @@ class Links:
             self.settings.token_secret,
             base_url=self.base_url,
             file_id=file.id,
-            environment_id=self.settings.environment_id,
+            environment_id=self.world or self.settings.environment_id,
             name=file.name,
-            now_ms=int(time.time() * 1000),
+            now_ms=self.now_ms(),
             lifetime_s=self.settings.download_lifetime_s,
         )
 
@@ -91,8 +103,17 @@ class RoqMock:
         # A session's new records get ids of their own: the same seed in two sessions would otherwise
         # give two users one id, and one's token would act as the other in the other session.
         self.id_namespace = id_namespace
+        # The wall clock presigned forms and URLs expire by (the clients that check them read it too).
+        self.wall_ms: Callable[[], int] = _wall_ms
+        # The service account's user: the creator of the files the super admin uploads.
+        self.service_user_id = service_account_id(self.settings.environment_id)
         self.store = self._build(self.baseline)
-        self.service = ChatService(self.store, max_limit=self.settings.max_limit)
+        self.service = ChatService(
+            self.store,
+            max_limit=self.settings.max_limit,
+            max_file_bytes=self.settings.max_file_bytes,
+            service_user_id=self.service_user_id,
+        )
         # The schema is the costly part and holds no state: fixtures and sessions share one engine.
         self.engine = engine or GraphQLEngine(
             max_depth=self.settings.max_depth, max_cost=self.settings.max_cost
@@ -112,9 +133,11 @@ class RoqMock:
 
     def _build(self, baseline: Baseline) -> Store:
         """A store holding ``baseline``'s world, built aside so that a failure changes nothing."""
-        store = Store(seed=baseline.seed, roles=self.settings.roles)
+        store = Store(
+            seed=baseline.seed, roles=self.settings.roles, file_categories=self.settings.file_categories
+        )
         if baseline.state is not None:
-            world = load_world(baseline.state, default_roles=self.settings.roles)
+            world = self._load_world(baseline.state)
             store.replace_world(world, latest=latest_moment(world))
         elif baseline.size is not None:
             seed_world(store, seed=baseline.seed or 0, size=baseline.size, locale=baseline.locale)
@@ -122,6 +145,14 @@ class RoqMock:
             store.ids = IdSource(f"{baseline.seed}/{self.id_namespace}")
         store.checkpoint()
         return store
+
+    def _load_world(self, data: Any) -> World:
+        return load_world(
+            data,
+            default_roles=self.settings.roles,
+            max_file_bytes=self.settings.max_file_bytes,
+            creators=(self.service_user_id,),
+        )
 
     @property
     def coverage(self) -> Coverage:
@@ -215,7 +246,7 @@ class RoqMock:
 
         With ``as_baseline`` a reset returns to it.
         """
-        world = load_world(data, default_roles=self.settings.roles)
+        world = self._load_world(data)
         with self.store.lock:
             self.store.replace_world(world, latest=latest_moment(world))
             self.journal.clear()
@@ -229,18 +260,26 @@ class RoqMock:
     # ------------------------------------------------------------ requests
 
     def handle(
-        self, body: Any, user_id: str | None, *, queries_only: bool = False, base_url: str | None = None
+        self,
+        body: Any,
+        user_id: str | None,
+        *,
+        mutations: frozenset[str] | None = None,
+        base_url: str | None = None,
     ) -> Outcome:
         """Run one GraphQL request body as ``user_id`` (``None``: the super admin), faults included;
         the URLs it answers (uploads, downloads) start with ``base_url`` (by default the configured
-        public URL, else the in-process one)."""
+        public URL, else the in-process one). With ``mutations``, only queries and those mutations run
+        (the client graph's :data:`~roqmock.api.engine.CLIENT_GRAPH_MUTATIONS`)."""
         # One request at a time sees and changes the world, so threads never see a half-made change;
         # its journal entry is written under the same lock, so that a reset between the two can never
         # leave an entry for a write it took back.
         with self.store.lock:
-            return self._handle(body, user_id, queries_only=queries_only, base_url=base_url)
+            return self._handle(body, user_id, mutations=mutations, base_url=base_url)
 
-    def _handle(self, body: Any, user_id: str | None, *, queries_only: bool, base_url: str | None) -> Outcome:
+    def _handle(
+        self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None, base_url: str | None
+    ) -> Outcome:
         """:meth:`handle`, under the store's lock."""
         started = time.perf_counter()
         fields: tuple[str, ...] = ()
@@ -256,7 +295,7 @@ class RoqMock:
             result = self.engine.run(
                 body,
                 RequestContext(self.service, actor, self._links(base_url)),
-                queries_only=queries_only,
+                mutations=mutations,
             )
             status, answer, fields, variables = result.status, result.body, result.fields, result.variables
         except RoqError as error:
@@ -298,13 +337,14 @@ class RoqMock:
             )
 
     def _links(self, base_url: str | None) -> Links:
-        return Links(self.settings, self.settings.public_url or base_url or IN_PROCESS_URL)
+        base = self.settings.public_url or base_url or IN_PROCESS_URL
+        return Links(self.settings, base, self.name, self.wall_ms)
 
     def run(
-        self, body: Any, user_id: str | None, *, queries_only: bool = False
+        self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None = None
     ) -> tuple[int, dict[str, Any]]:
         """:meth:`handle` for callers without an event loop: injected latency is slept here."""
-        outcome = self.handle(body, user_id, queries_only=queries_only)
+        outcome = self.handle(body, user_id, mutations=mutations)
         if outcome.delay_s:
             time.sleep(outcome.delay_s)
         return outcome.status, outcome.answer

@@ -8,6 +8,8 @@ byte, on any machine with the same Faker.
 from __future__ import annotations
 
 import random
+import struct
+import zlib
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +21,6 @@ from roqmock.domain.models import (
     ConversationTag,
     ConversationUser,
     File,
-    FileCategory,
     Message,
     Tenant,
     User,
@@ -29,10 +30,11 @@ from roqmock.domain.store import Store, World
 
 EPOCH = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 BOT_REFERENCE = "roq-bot"
+CHAT_CATEGORY = "CHAT_FILES"
 
 TAGS = ("support", "sales", "urgent", "design", "engineering", "billing", "onboarding", "feedback")
 GROUP_TOPICS = ("Launch plan", "Design review", "Weekly sync", "Support escalations", "Offsite", "Roadmap")
-FILE_KINDS = (("pdf", "application/pdf"), ("png", "image/png"), ("jpg", "image/jpeg"), ("csv", "text/csv"))
+FILE_KINDS = (("pdf", "application/pdf"), ("png", "image/png"), ("txt", "text/plain"), ("csv", "text/csv"))
 
 
 # Bounds that keep a seeded world within a few GB and a minute of seeding (~300 B and ~6 us a message).
@@ -131,15 +133,11 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
         )
         world.add_user(bot)
 
-    categories = {}
-    for key, name in (("MESSAGE_ATTACHMENT", "Message attachment"), ("USER_FILES", "User files")):
-        when = tick()
-        category = FileCategory(ids.new(), key, name, when, when, max_size=10_485_760.0)
-        world.add_file_category(category)
-        categories[key] = category
-
+    # Seeded files are chat attachments, with real bytes: they download like uploaded ones.
+    chat_files = next((c for c in world.file_categories.values() if c.key == CHAT_CATEGORY), None)
     files: list[File] = []
-    for _ in range(size.files if users else 0):
+    for _ in range(size.files if users and chat_files is not None else 0):
+        assert chat_files is not None
         extension, content_type = rng.choice(FILE_KINDS)
         when = tick()
         owner = rng.choice(users)
@@ -150,13 +148,13 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
             name=name,
             content_type=content_type,
             created_by_user_id=owner.id,
-            file_category_id=categories["MESSAGE_ATTACHMENT"].id,
+            file_category_id=chat_files.id,
             created_at=when,
             updated_at=when,
             is_public=rng.random() < 0.3,
-            url=f"https://files.roqmock.invalid/{file_id}/{name}",
         )
         world.add_file(file)
+        world.put_file_bytes(file_id, file_bytes(content_type, fake, rng))
         files.append(file)
 
     conversations: list[Conversation] = []
@@ -271,3 +269,48 @@ def _markdown_body(fake: Faker, rng: random.Random) -> str:
 def _joined_body(world: World, member: ConversationUser) -> str:
     user = world.users[member.user_id]
     return f"_{user.first_name or user.email} joined the conversation_"
+
+
+def file_bytes(content_type: str, fake: Faker, rng: random.Random) -> bytes:
+    """Small real content of ``content_type``, from the seed: a 1x1 PNG, a PDF page, CSV rows, text."""
+    if content_type == "image/png":
+        return _png(rng.randrange(256), rng.randrange(256), rng.randrange(256))
+    if content_type == "application/pdf":
+        return _pdf(fake.sentence())
+    if content_type == "text/csv":
+        rows = [f"{fake.word()},{rng.randint(1, 999)}" for _ in range(rng.randint(2, 6))]
+        return ("name,value\n" + "\n".join(rows) + "\n").encode()
+    return (fake.paragraph() + "\n").encode()
+
+
+def _png(red: int, green: int, blue: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(bytes((0, red, green, blue)))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def _pdf(text: str) -> bytes:
+    """A one-page PDF showing ``text``, with a correct cross-reference table."""
+    safe = text.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 12 Tf 72 720 Td ({safe}) Tj ET".encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -1,19 +1,23 @@
 """A world as JSON and back: for ``GET``/``PUT /__roqmock/state``, scenario files and the pytest plugin.
 
 Records are written with ROQ's field names (camel case) and ISO timestamps; roles by key with their
-permissions as ``"Entity:operation[:scope]"``; ``roqmock export`` adds the world's ``seed``. ``load_world``
+permissions as ``"Entity:operation[:scope]"``; ``roqmock export`` adds the world's ``seed``. A file's
+bytes, up to :data:`MAX_STATE_FILE_BYTES` a file, ride in its record as ``contentBase64``; a larger
+file is written without them (it keeps its metadata, and downloads answer 404). ``load_world``
 checks references (a member of an unknown conversation, say) and raises :class:`StateError` naming the
 first bad one, so a bad scenario never loads half.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import dataclasses
 import functools
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -23,6 +27,7 @@ from roqmock.domain.models import (
     ConversationTag,
     ConversationUser,
     File,
+    FileAssociation,
     FileCategory,
     Message,
     Tenant,
@@ -34,6 +39,8 @@ from roqmock.domain.roles import Role, role_from_json, role_json
 from roqmock.domain.store import World, natural_key
 
 FORMAT_VERSION = 1
+MAX_STATE_FILE_BYTES = 1024 * 1024  # a file's bytes ride in a state up to this size
+CONTENT_FIELD = "contentBase64"
 R = TypeVar("R")
 
 _COLLECTIONS: tuple[tuple[str, type[Any]], ...] = (
@@ -41,6 +48,7 @@ _COLLECTIONS: tuple[tuple[str, type[Any]], ...] = (
     ("users", User),
     ("fileCategories", FileCategory),
     ("files", File),
+    ("fileAssociations", FileAssociation),
     ("conversations", Conversation),
     ("conversationUsers", ConversationUser),
     ("conversationTags", ConversationTag),
@@ -73,6 +81,7 @@ def dump_world(world: World, *, seed: int | None = None) -> dict[str, Any]:
         "users": sorted(world.users.values(), key=natural_key),
         "fileCategories": sorted(world.file_categories.values(), key=natural_key),
         "files": sorted(world.files.values(), key=natural_key),
+        "fileAssociations": sorted(world.file_associations.values(), key=natural_key),
         "conversations": list(world.conversation_order),
         "conversationUsers": sorted(world.members.values(), key=natural_key),
         "conversationTags": sorted(world.tags.values(), key=natural_key),
@@ -84,13 +93,27 @@ def dump_world(world: World, *, seed: int | None = None) -> dict[str, Any]:
     data["roles"] = [role_json(role) for role in world.roles.values()]
     for name, items in records.items():
         data[name] = [_record_json(item) for item in items]
+    for record in data["files"]:
+        content = world.file_bytes.get(record["id"])
+        if content is not None and len(content) <= MAX_STATE_FILE_BYTES:
+            record[CONTENT_FIELD] = base64.b64encode(content).decode("ascii")
     return data
 
 
-def load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -> World:
-    """A new world from :func:`dump_world`'s format; raises :class:`StateError` on anything inconsistent."""
+def load_world(
+    data: Mapping[str, Any],
+    *,
+    default_roles: Mapping[str, Role],
+    max_file_bytes: int | None = None,
+    creators: Collection[str] = (),
+) -> World:
+    """A new world from :func:`dump_world`'s format; raises :class:`StateError` on anything inconsistent
+    (file bytes past ``max_file_bytes`` together, too). ``creators`` may create files without being users
+    (the service account)."""
     with _blame(None, None):
-        return _load_world(data, default_roles=default_roles)
+        return _load_world(
+            data, default_roles=default_roles, max_file_bytes=max_file_bytes, creators=creators
+        )
 
 
 def state_seed(data: Any) -> int | None:
@@ -111,7 +134,13 @@ def _blame(collection: str | None, record_id: Any) -> Iterator[None]:
         raise StateError(str(error), **where) from None
 
 
-def _load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -> World:
+def _load_world(
+    data: Mapping[str, Any],
+    *,
+    default_roles: Mapping[str, Role],
+    max_file_bytes: int | None,
+    creators: Collection[str],
+) -> World:
     if not isinstance(data, Mapping):
         raise ValueError("a state must be a JSON object")
     version = data.get("version", FORMAT_VERSION)
@@ -134,6 +163,7 @@ def _load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -
         "users": world.add_user,
         "fileCategories": world.add_file_category,
         "files": world.add_file,
+        "fileAssociations": world.add_file_association,
         "conversations": world.add_conversation,
         "conversationUsers": world.add_member,
         "conversationTags": world.add_tag,
@@ -141,16 +171,35 @@ def _load_world(data: Mapping[str, Any], *, default_roles: Mapping[str, Role]) -
     }
     for name, model in _COLLECTIONS:
         records = []
+        contents: dict[str, bytes] = {}
         for raw in _list(data, name):
             with _blame(name, raw.get("id")):
+                if name == "files" and CONTENT_FIELD in raw:
+                    raw = dict(raw)
+                    contents[str(raw.get("id"))] = _content(raw.pop(CONTENT_FIELD))
                 records.append(_record(model, raw, name))
         if name == "messages":
             records.sort(key=lambda message: (message.created_at, message.id))
         for record in records:
             with _blame(name, record.id):
-                _check_references(world, name, record)
+                _check_references(world, name, record, creators)
                 loaders[name](record)
+                if record.id in contents:
+                    world.put_file_bytes(record.id, contents[record.id])
+    if max_file_bytes is not None and world.file_bytes_total > max_file_bytes:
+        raise ValueError(
+            f"files: their bytes ({world.file_bytes_total}) are over a world's bound of {max_file_bytes}"
+        )
     return world
+
+
+def _content(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"files: {CONTENT_FIELD} must be base64 text")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"files: {CONTENT_FIELD} is not valid base64") from None
 
 
 def latest_moment(world: World) -> datetime | None:
@@ -164,6 +213,7 @@ def latest_moment(world: World) -> datetime | None:
             world.tags,
             world.messages,
             world.files,
+            world.file_associations,
         )
         for record in collection.values()
     ]
@@ -226,7 +276,7 @@ def _field_kinds(model: type) -> dict[str, tuple[type, ...]]:
     return kinds
 
 
-def _check_references(world: World, name: str, record: Any) -> None:
+def _check_references(world: World, name: str, record: Any, creators: Collection[str] = ()) -> None:
     def need(collection: Mapping[str, Any], key: str | None, what: str) -> None:
         if key is not None and key not in collection:
             raise ValueError(f"{name}: {record.id} refers to unknown {what} {key}")
@@ -234,8 +284,11 @@ def _check_references(world: World, name: str, record: Any) -> None:
     if name == "users":
         need(world.tenants, record.tenant_id, "tenant")
     elif name == "files":
-        need(world.users, record.created_by_user_id, "user")
+        if record.created_by_user_id not in creators:
+            need(world.users, record.created_by_user_id, "user")
         need(world.file_categories, record.file_category_id, "file category")
+    elif name == "fileAssociations":
+        need(world.files, record.file_id, "file")
     elif name == "conversations":
         need(world.users, record.owner_id, "user")
     elif name == "conversationUsers":

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from roqmock.domain.models import Conversation, User
+from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, content_type_allowed
+from roqmock.domain.models import Conversation, FileCategory, User
 from roqmock.domain.specs import MESSAGE_SPEC
 from roqmock.seed import TAGS, WorldSize
 from roqmock.testing import Roq, WorldView
@@ -29,6 +30,9 @@ __all__ = [
     "conversation_filters",
     "conversation_inputs",
     "conversation_orders",
+    "file_inputs",
+    "file_inputs_with_bad_content_types",
+    "file_inputs_with_unknown_categories",
     "forged_author_message_inputs",
     "message_filters",
     "message_inputs",
@@ -117,6 +121,91 @@ def user_inputs(*, tenant_ids: Sequence[str] = ()) -> st.SearchStrategy[dict[str
 
 
 # ---------------------------------------------------------------- chat inputs
+
+
+# ---------------------------------------------------------------- files
+
+# Content types by family, for files a category may or may not take.
+_CONTENT_TYPES = (
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "video/mp4",
+    "audio/mpeg",
+    "text/plain",
+    "text/csv",
+    "application/pdf",
+    "application/json",
+    "font/woff2",
+    "model/gltf+json",
+    "message/rfc822",
+)
+_FILE_NAME = st.text(alphabet=string.ascii_letters + string.digits + "-_ .", min_size=1, max_size=40).filter(
+    lambda name: name.strip() != ""
+)
+
+
+def _category(world: WorldView | None, key: str) -> FileCategory | tuple[str, ...]:
+    """The category ``key`` of ``world``, or its default content types when no world is given."""
+    if world is not None:
+        _check_world(world)
+        for category in world.file_categories:
+            if category.key == key:
+                return category
+        raise InvalidArgument(f"the world has no file category {key!r}")
+    if key not in DEFAULT_FILE_CATEGORIES:
+        raise InvalidArgument(f"{key!r} is not a default file category: pass the world that has it")
+    return DEFAULT_FILE_CATEGORIES[key].content_types
+
+
+def _patterns(world: WorldView | None, category: str) -> tuple[str, ...]:
+    found = _category(world, category)
+    return tuple(found.content_types) if isinstance(found, FileCategory) else found
+
+
+def file_inputs(
+    *, category: str = "CHAT_FILES", world: WorldView | None = None
+) -> st.SearchStrategy[dict[str, str]]:
+    """A ``FileCreateDto`` that ``createFileUpload`` takes for ``category`` (in ``world``, or by the
+    default categories): a name and a content type the category allows."""
+    patterns = _patterns(world, category)
+    allowed = [t for t in _CONTENT_TYPES if content_type_allowed(patterns, t)]
+    exact = [p for p in patterns if "*" not in p]
+    choices = sorted(set(allowed + exact))
+    if not choices:
+        raise InvalidArgument(f"category {category!r} allows none of the content types these strategies know")
+    return st.fixed_dictionaries(
+        {"name": _FILE_NAME, "contentType": st.sampled_from(choices), "fileCategory": st.just(category)}
+    )
+
+
+def file_inputs_with_bad_content_types(
+    *, category: str = "USER_AVATAR_FILES", world: WorldView | None = None
+) -> st.SearchStrategy[dict[str, str]]:
+    """A ``FileCreateDto`` whose content type ``category`` refuses (INVALID_CONTENT_TYPE_FOR_FILE_CATEGORY):
+    a known type of another family, or text that is no content type at all."""
+    patterns = _patterns(world, category)
+    refused = [t for t in _CONTENT_TYPES if not content_type_allowed(patterns, t)]
+    malformed = st.sampled_from(["png", "image", "/png", "image/", "text plain"])
+    bad = st.one_of(st.sampled_from(refused), malformed) if refused else malformed
+    return st.fixed_dictionaries({"name": _FILE_NAME, "contentType": bad, "fileCategory": st.just(category)})
+
+
+def file_inputs_with_unknown_categories(
+    world: WorldView | None = None,
+) -> st.SearchStrategy[dict[str, str]]:
+    """A ``FileCreateDto`` naming a category key no category has (FILE_CATEGORY_WITH_GIVEN_KEY_NOT_FOUND)."""
+    keys = (
+        {c.key for c in _check_world(world).file_categories}
+        if world is not None
+        else set(DEFAULT_FILE_CATEGORIES)
+    )
+    unknown = st.text(alphabet=string.ascii_uppercase + "_", min_size=1, max_size=30).filter(
+        lambda key: key not in keys
+    )
+    return st.fixed_dictionaries(
+        {"name": _FILE_NAME, "contentType": st.sampled_from(_CONTENT_TYPES), "fileCategory": unknown}
+    )
 
 
 def conversation_inputs(

@@ -20,11 +20,11 @@ from typing import IO, Any, Protocol, runtime_checkable
 import httpx
 
 from roqmock.api.engine import GraphQLEngine
-from roqmock.auth import SERVER_HEADER
+from roqmock.auth import SERVER_HEADER, service_account_id
 from roqmock.baseline import Baseline
 from roqmock.client import HttpSession, RoqClient, RoqHttpError
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, IN_PROCESS_URL, Settings
-from roqmock.domain.models import Conversation, File, Message, User
+from roqmock.domain.models import Conversation, File, FileCategory, Message, User
 from roqmock.domain.roles import DEFAULT_USER_ROLE
 from roqmock.domain.store import World
 from roqmock.journal import SUPER_ADMIN, Call, Journal, Verification
@@ -92,6 +92,14 @@ class WorldView:
     @property
     def files(self) -> list[File]:
         return sorted(self._world.files.values(), key=lambda f: (f.created_at, f.id))
+
+    @property
+    def file_categories(self) -> list[FileCategory]:
+        return sorted(self._world.file_categories.values(), key=lambda c: c.key)
+
+    def file_bytes(self, file: File | str) -> bytes | None:
+        """A file's bytes, when the world holds them."""
+        return self._world.file_bytes.get(file.id if isinstance(file, File) else file)
 
     def __repr__(self) -> str:
         world = self._world
@@ -360,10 +368,10 @@ class Roq(_Kit):
 
     def as_user(self, user: User | str) -> RoqClient:
         user_id = _user_id(user)
-        return RoqClient(lambda body: self.mock.run(body, user_id), user_id=user_id)
+        return RoqClient(lambda body: self.mock.run(body, user_id), user_id=user_id, http=self._http.http)
 
     def as_super_admin(self) -> RoqClient:
-        return RoqClient(lambda body: self.mock.run(body, None), user_id=None)
+        return RoqClient(lambda body: self.mock.run(body, None), user_id=None, http=self._http.http)
 
     def execute(
         self, query: str, variables: Mapping[str, Any] | None = None, *, as_user: User | str | None = None
@@ -440,7 +448,9 @@ class RoqServer(_Kit):
 
     @property
     def world(self) -> WorldView:
-        return WorldView(load_world(self.state(), default_roles={DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}))
+        roles = {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}
+        creators = (service_account_id(self.environment_id),)
+        return WorldView(load_world(self.state(), default_roles=roles, creators=creators))
 
     def session(self, name: str) -> RoqServer:
         """The same server, in the session ``name`` (made on first use, from the server's baseline)."""

@@ -110,7 +110,7 @@ def verify_upload(secret: str, fields: Mapping[str, str], *, now_ms: int) -> Upl
         expires_at = int(policy["expiresAt"])
     except (ValueError, KeyError, TypeError):
         raise Refused("InvalidPolicyDocument", "Invalid Policy: the policy cannot be read", 400) from None
-    if now_ms > expires_at:
+    if now_ms >= expires_at:  # valid before its expiry, not at it: a lifetime of 0 is expired at once
         raise Refused("AccessDenied", "Invalid according to Policy: Policy expired.", 403)
     return grant
 
@@ -140,6 +140,6 @@ def verify_download(secret: str, file_id: str, query: Mapping[str, str], *, now_
     expected = _sign(secret, f"GET\n{environment}\n{file_id}\n{expires}")
     if not hmac.compare_digest(expected, signature):
         raise Refused("SignatureDoesNotMatch", "The request signature we calculated does not match", 403)
-    if not expires.isdigit() or now_ms > int(expires):
+    if not expires.isdigit() or now_ms >= int(expires):
         raise Refused("AccessDenied", "Request has expired", 403)
     return environment

@@ -42,6 +42,10 @@ from roqmock.domain.errors import BadRequest, Forbidden
 from roqmock.domain.models import attribute_name
 from roqmock.sdl import load_sdl
 
+# The mutations ROQ's UI sends to the client graph with a user's token: its file components' calls.
+CLIENT_GRAPH_MUTATIONS = frozenset(
+    {"createFileUpload", "updateFileStatus", "deleteFiles", "updateFile", "makeFilePublic", "makeFilePrivate"}
+)
 MAX_TOKENS = 10_000  # graphql-core stops parsing past this: the SDK's documents are a few hundred tokens
 
 
@@ -202,14 +206,25 @@ class GraphQLEngine:
         operation_name = body.get("operationName")
         return prepared.operation(operation_name if isinstance(operation_name, str) else None)[1]
 
-    def run(self, body: Any, context: RequestContext, *, queries_only: bool = False) -> EngineResult:
+    def run(
+        self, body: Any, context: RequestContext, *, mutations: frozenset[str] | None = None
+    ) -> EngineResult:
+        """Run one request; with ``mutations``, only queries and those mutations run (the client graph)."""
         query, variables, operation_name = _read_body(body)
         prepared = self.prepare(query)
         if prepared.errors is not None or prepared.document is None:
             return EngineResult(400, prepared.errors or {}, (), variables or {})
         operation, fields = prepared.operation(operation_name)
-        if queries_only and (operation is None or operation.operation is not OperationType.QUERY):
-            raise Forbidden("Only queries may be sent to the client graph", operationName=operation_name)
+        if mutations is not None and (
+            operation is None
+            or operation.operation is OperationType.SUBSCRIPTION
+            or (operation.operation is OperationType.MUTATION and not (fields and set(fields) <= mutations))
+        ):
+            raise Forbidden(
+                "Only queries and the file mutations (" + ", ".join(sorted(mutations)) + ") may be sent "
+                "to the client graph",
+                operationName=operation_name,
+            )
         if self.compiled and prepared.plans is not None:
             planned = prepared.plans.execute(self.schema, operation_name, variables, context, self._memos)
             if planned is not None:

@@ -12,7 +12,7 @@ from ariadne.types import SchemaBindable
 from roqmock.api.graphql_lines import Info
 from roqmock.domain.clock import parse_iso, to_iso
 from roqmock.domain.lists import ListArgs, Page
-from roqmock.domain.models import Conversation, File, Message, User
+from roqmock.domain.models import Conversation, File, FileAssociation, FileCategory, Message, User
 from roqmock.domain.permissions import Actor
 from roqmock.domain.roles import Role
 from roqmock.domain.service import ChatService
@@ -97,9 +97,15 @@ def _messages(_: None, info: Info, **kwargs: Any) -> Page[Message]:
 
 
 @query.field("messageFileUrl")
-def _message_file_url(_: None, info: Info, id: str, fileId: str) -> str:
+def _message_file_url(_: None, info: Info, id: str, fileId: str) -> str | None:
     ctx = _ctx(info)
-    return ctx.service.message_file_url(ctx.actor, id, fileId)
+    file = ctx.service.message_file_for_url(ctx.actor, id, fileId)
+    return _download_url(ctx, file) or file.url
+
+
+def _download_url(ctx: RequestContext, file: File) -> str | None:
+    """roqmock's signed download URL for ``file``; ``None`` for a file loaded with an outside URL."""
+    return ctx.links.download_url(file) if ctx.service.file_download(file) else None
 
 
 @query.field("users")
@@ -124,6 +130,103 @@ def _files(_: None, info: Info, **kwargs: Any) -> Page[File]:
 def _file(_: None, info: Info, id: str) -> File:
     ctx = _ctx(info)
     return ctx.service.file(ctx.actor, id)
+
+
+@query.field("fileCategories")
+def _file_categories(_: None, info: Info, **kwargs: Any) -> Page[FileCategory]:
+    ctx = _ctx(info)
+    return ctx.service.file_categories(ctx.actor, _list_args(kwargs))
+
+
+@query.field("fileCategory")
+def _file_category_by_id(_: None, info: Info, id: str) -> FileCategory:
+    ctx = _ctx(info)
+    return ctx.service.file_category_by_id(ctx.actor, id)
+
+
+@dataclass(frozen=True, slots=True)
+class FileUpload:
+    """``FileCreateUploadModel``: the new file's fields, with where and how to post its bytes."""
+
+    file: File
+    upload_url: str
+    form_fields: dict[str, str]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.file, name)
+
+
+@mutation.field("createFileUpload")
+def _create_file_upload(_: None, info: Info, createFileDto: dict[str, Any]) -> FileUpload:
+    ctx = _ctx(info)
+    file = ctx.service.create_file_upload(
+        ctx.actor,
+        name=createFileDto["name"],
+        content_type=createFileDto["contentType"],
+        category_key=createFileDto["fileCategory"],
+    )
+    upload_url, form_fields = ctx.links.upload_form(file, ctx.service.file_max_size(file))
+    return FileUpload(file, upload_url, form_fields)
+
+
+@mutation.field("updateFileStatus")
+def _update_file_status(_: None, info: Info, id: str, status: str) -> File:
+    ctx = _ctx(info)
+    return ctx.service.update_file_status(ctx.actor, id, status)
+
+
+@mutation.field("updateFile")
+def _update_file(_: None, info: Info, id: str, updateFileDto: dict[str, Any]) -> File:
+    ctx = _ctx(info)
+    return ctx.service.update_file(ctx.actor, id, name=updateFileDto.get("name"))
+
+
+@mutation.field("makeFilePublic")
+def _make_file_public(_: None, info: Info, id: str) -> File:
+    ctx = _ctx(info)
+    return ctx.service.set_file_public(ctx.actor, id, public=True)
+
+
+@mutation.field("makeFilePrivate")
+def _make_file_private(_: None, info: Info, id: str) -> File:
+    ctx = _ctx(info)
+    return ctx.service.set_file_public(ctx.actor, id, public=False)
+
+
+def _bulk_ids(operators: Mapping[str, Any] | None) -> list[str] | None:
+    """``{equalTo, valueIn}`` as the ids it names; ``None`` when it names none."""
+    if not operators:
+        return None
+    ids = [operators["equalTo"]] if operators.get("equalTo") is not None else []
+    return ids + list(operators.get("valueIn") or [])
+
+
+@mutation.field("deleteFiles")
+def _delete_files(_: None, info: Info, filter: dict[str, Any] | None = None) -> list[str]:
+    ctx = _ctx(info)
+    return ctx.service.delete_files(ctx.actor, _bulk_ids((filter or {}).get("id")) or [])
+
+
+@mutation.field("createFileAssociation")
+def _create_file_association(
+    _: None, info: Info, createFileAssociationDto: dict[str, Any]
+) -> FileAssociation:
+    ctx = _ctx(info)
+    dto = createFileAssociationDto
+    return ctx.service.create_file_association(
+        ctx.actor,
+        file_id=dto["fileId"],
+        entity_name=dto["entityName"],
+        entity_reference=dto["entityReference"],
+    )
+
+
+@mutation.field("deleteFileAssociations")
+def _delete_file_associations(_: None, info: Info, filter: dict[str, Any]) -> list[str]:
+    ctx = _ctx(info)
+    return ctx.service.delete_file_associations(
+        ctx.actor, ids=_bulk_ids(filter.get("id")), file_ids=_bulk_ids(filter.get("fileId"))
+    )
 
 
 @mutation.field("createConversation")
@@ -282,10 +385,43 @@ def _file_creator(file: File, info: Info) -> User | None:
     return ctx.service.file_creator(ctx.actor, file)
 
 
+@file_type.field("url")
+def _file_url(file: File, info: Info) -> str | None:
+    """A ready file's download URL (signed, expiring); ``null`` before it is ready."""
+    if file.status != "ready":
+        return None
+    ctx = _ctx(info)
+    return _download_url(ctx, file) or file.url
+
+
 @file_type.field("fileAssociations")
 def _file_associations(file: File, info: Info) -> Page[Any]:
     ctx = _ctx(info)
     return ctx.service.file_associations(ctx.actor, file)
+
+
+upload_type = ObjectType("FileCreateUploadModel")
+
+
+@upload_type.field("fileCategory")
+def _upload_category(upload: FileUpload, info: Info) -> Any:
+    return _ctx(info).service.file_category(upload.file)
+
+
+association_type = ObjectType("FileAssociationModel")
+
+
+@association_type.field("file")
+def _association_file(association: FileAssociation, info: Info) -> File:
+    return _ctx(info).service.association_file(association)
+
+
+category_type = ObjectType("FileCategoryModel")
+
+
+@category_type.field("fileCategoryContentGroups")
+def _category_content_groups(category: FileCategory, info: Info) -> Page[Any]:
+    return Page([], 0)
 
 
 BINDABLES: list[SchemaBindable] = [
@@ -298,4 +434,7 @@ BINDABLES: list[SchemaBindable] = [
     user_type,
     role_type,
     file_type,
+    upload_type,
+    association_type,
+    category_type,
 ]

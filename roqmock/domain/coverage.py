@@ -25,6 +25,8 @@ _ROLE_RULES = [
         for entity in (Entity.MESSAGE, Entity.USER, Entity.FILE)
         for scope in Scope
     ],
+    (Entity.FILE, Operation.CREATE, None),
+    *[(Entity.FILE, op, scope) for op in (Operation.UPDATE, Operation.DELETE) for scope in Scope],
 ]
 
 KNOWN_RULES: tuple[str, ...] = (

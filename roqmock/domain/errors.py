@@ -57,6 +57,12 @@ class NotFound(RoqError):
         return cls(f"{entity} with id {id} not found", error_code=f"{code}_NOT_FOUND", id=id)
 
 
+class TooLarge(BadRequest):
+    """Bytes over a bound: a file over its category's ``maxSize``, or past what a world may hold."""
+
+    default_code = "ENTITY_TOO_LARGE"
+
+
 class MethodNotAllowed(RoqError):
     status = 405
     default_code = "METHOD_NOT_ALLOWED"

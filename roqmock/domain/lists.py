@@ -49,6 +49,7 @@ class Kind(Enum):
     MEMBER_ID = "memberId"
     ENUM = "enum"
     TEXT = "text"  # a free-text filter value: case-insensitive substring of any of the field's values
+    NUMBER = "number"
 
 
 OPERATORS: Mapping[Kind, frozenset[str]] = {
@@ -59,6 +60,18 @@ OPERATORS: Mapping[Kind, frozenset[str]] = {
     Kind.MEMBER_ID: frozenset({"equalTo"}),
     Kind.ENUM: frozenset({"equalTo", "notEqualTo", "valueIn", "valueNotIn"}),
     Kind.TEXT: frozenset(),
+    Kind.NUMBER: frozenset(
+        {
+            "equalTo",
+            "notEqualTo",
+            "lessThan",
+            "lessThanEqual",
+            "moreThan",
+            "moreThanEqual",
+            "valueIn",
+            "valueNotIn",
+        }
+    ),
 }
 
 _LIST_OPERATORS = frozenset({"valueIn", "valueNotIn"})
@@ -265,7 +278,8 @@ def _operator_check(field_name: str, kind: Kind, operator: str, operand: Any) ->
     return lambda value: value is not None and compare(value, operand)
 
 
-_DATE_COMPARISONS: Mapping[str, Callable[[datetime, datetime], bool]] = {
+# Dates and numbers alike.
+_DATE_COMPARISONS: Mapping[str, Callable[[Any, Any], bool]] = {
     "lessThan": lambda value, operand: value < operand,
     "lessThanEqual": lambda value, operand: value <= operand,
     "moreThan": lambda value, operand: value > operand,

@@ -109,6 +109,8 @@ class FileCategory:
     updated_at: datetime
     is_public_by_default: bool = False
     max_size: float | None = None
+    # The content types a file of the category may have: exact ("image/png") or a family ("image/*").
+    content_types: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -123,3 +125,15 @@ class File:
     is_public: bool = False
     status: str = "ready"
     url: str | None = None
+
+
+@dataclass(slots=True)
+class FileAssociation:
+    """A file linked to a record of another entity (``createFileAssociation``)."""
+
+    id: str
+    file_id: str
+    entity_name: str
+    entity_reference: str
+    created_at: datetime
+    updated_at: datetime

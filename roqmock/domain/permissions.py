@@ -13,6 +13,9 @@
 * Users: read with the caller's User read scope (``own``: itself; ``tenant``: its tenant; ``all``).
   Files: read ``own`` means files the caller created, public files, and files attached to messages it
   may read. Creating users and (un)assigning roles is for the super admin.
+* Files: ``createFileUpload`` needs File create. Update (status, name, public/private, associations) and
+  delete ``own``: the caller created the file; ``tenant``: its creator is in the caller's tenant; ``all``:
+  any. A file the caller may read but not change is 403; one it may not read is 404 (FILE_NOT_FOUND).
 * A record read through a nested field (a file's creator, a message's file, a file's associations) goes
   through the same rule as its root field, and shows as ``null`` or not at all where that field hides it.
 """
@@ -209,6 +212,26 @@ class Rules:
             self.can_read_conversation(actor, message.conversation_id, Entity.MESSAGE)
             for message in self.world.messages_by_file.get(file.id, ())
         )
+
+    def check_create_file(self, actor: Actor) -> None:
+        granted = actor.is_super_admin or self.scope(actor, Entity.FILE, Operation.CREATE) is not None
+        self._decide(
+            actor, Entity.FILE, Operation.CREATE, None if granted else NO_PERMISSION, allowed=granted
+        )
+        if not granted:
+            raise _forbidden(Entity.FILE, Operation.CREATE)
+
+    def check_manage_file(self, actor: Actor, file: File, operation: Operation) -> None:
+        """Update and delete: the creator under ``own``, the creator's tenant under ``tenant``."""
+        scope = self.scope(actor, Entity.FILE, operation)
+        allowed = scope is Scope.ALL or (scope is not None and file.created_by_user_id == actor.user_id)
+        if scope is Scope.TENANT and not allowed:
+            creator = self.world.users.get(file.created_by_user_id)
+            allowed = (
+                creator is not None and actor.tenant_id is not None and creator.tenant_id == actor.tenant_id
+            )
+        if not self._decide(actor, Entity.FILE, operation, scope, allowed=allowed):
+            raise _forbidden(Entity.FILE, operation, fileId=file.id)
 
     def check_super_admin(self, actor: Actor, operation: str, rule: tuple[str, str]) -> None:
         allowed = self._decide(actor, rule[0], rule[1], SUPER_ADMIN_SCOPE, allowed=actor.is_super_admin)

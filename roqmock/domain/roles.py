@@ -67,7 +67,8 @@ class Role:
 
 DEFAULT_ROLE_KEY = "user"
 
-# ROQ's documented example role: start conversations, see and manage your own, read their messages.
+# ROQ's documented example role: start conversations, see and manage your own, read their messages;
+# upload files and manage the ones you uploaded.
 DEFAULT_USER_ROLE = Role(
     key=DEFAULT_ROLE_KEY,
     name="User",
@@ -80,7 +81,10 @@ DEFAULT_USER_ROLE = Role(
         Permission(Entity.CONVERSATION, Operation.DELETE, Scope.OWN),
         Permission(Entity.MESSAGE, Operation.READ, Scope.OWN),
         Permission(Entity.USER, Operation.READ, Scope.TENANT),
+        Permission(Entity.FILE, Operation.CREATE),
         Permission(Entity.FILE, Operation.READ, Scope.OWN),
+        Permission(Entity.FILE, Operation.UPDATE, Scope.OWN),
+        Permission(Entity.FILE, Operation.DELETE, Scope.OWN),
     ),
 )
 

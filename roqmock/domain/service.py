@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from roqmock.domain.categories import content_type_allowed
 from roqmock.domain.clock import is_uuid
 from roqmock.domain.coverage import Coverage
-from roqmock.domain.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationError
+from roqmock.domain.errors import BadRequest, Conflict, NotFound, TooLarge, Unauthorized, ValidationError
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT, ListArgs, Page, compile_list, run_list, run_ordered
 from roqmock.domain.models import (
     Conversation,
     ConversationTag,
     ConversationUser,
     File,
+    FileAssociation,
     FileCategory,
     Message,
     Tenant,
@@ -27,28 +28,38 @@ from roqmock.domain.models import (
 )
 from roqmock.domain.permissions import SUPER_ADMIN, Actor, Rules
 from roqmock.domain.roles import DEFAULT_ROLE_KEY, Entity, Operation, Role
-from roqmock.domain.specs import MEMBER_SPEC, MESSAGE_SPEC, TAG_SPEC, USER_SPEC, conversation_spec, file_spec
-from roqmock.domain.store import Store, World, natural_key
+from roqmock.domain.specs import (
+    FILE_CATEGORY_SPEC,
+    MEMBER_SPEC,
+    MESSAGE_SPEC,
+    TAG_SPEC,
+    USER_SPEC,
+    conversation_spec,
+    file_spec,
+)
+from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES, Store, World, natural_key
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-@dataclass(frozen=True, slots=True)
-class FileAssociation:
-    id: str
-    file_id: str
-    entity_name: str
-    entity_reference: str
-    created_at: Any
-    updated_at: Any
+# The service account's user id when none is given: the creator of the files the super admin uploads.
+SERVICE_USER_ID = "00000000-0000-4000-8000-000000000000"
+FILE_STATUSES = frozenset({"cancelled", "error", "processing", "ready", "upload_pending"})
 
 
 class ChatService:
     """The operations of ROQ's chat API, as the given actor performs them."""
 
-    def __init__(self, store: Store, *, max_limit: int = DEFAULT_MAX_LIMIT) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_limit: int = DEFAULT_MAX_LIMIT,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        service_user_id: str = SERVICE_USER_ID,
+    ) -> None:
         self.store = store
+        self.service_user_id = service_user_id
         self.max_limit = max_limit
+        self.max_file_bytes = max_file_bytes  # the bytes of every file of one world, together
         self.coverage = Coverage()
         # Pages nested in a conversation take no arguments: their query is compiled once.
         self._nested_members = compile_list(MEMBER_SPEC, ListArgs(), max_limit=max_limit)
@@ -195,7 +206,14 @@ class ChatService:
             self.rules.check_create_message(actor, author_id, conversation.id)
             self._user(author_id)
             if file_id is not None:
-                self._file(actor, file_id)
+                attached = self._file(actor, file_id)
+                if attached.status != "ready":
+                    raise BadRequest(
+                        f"File {attached.id} is {attached.status}: only a ready file can be sent",
+                        error_code="FILE_NOT_READY",
+                        fileId=attached.id,
+                        status=attached.status,
+                    )
             world, store = self.world, self.store
             member = world.members_by_conversation[conversation.id].get(author_id)
             now = store.clock.now()
@@ -213,7 +231,8 @@ class ChatService:
             world.add_message(message)
             return message
 
-    def message_file_url(self, actor: Actor, message_id: str, file_id: str) -> str:
+    def message_file_for_url(self, actor: Actor, message_id: str, file_id: str) -> File:
+        """The file ``messageFileUrl`` signs a download of: only for a caller who may read the message."""
         _require_uuid_argument(message_id, file_id)
         self.rules.note_read(actor, Entity.MESSAGE)
         message = self.world.messages.get(message_id.lower())
@@ -223,8 +242,12 @@ class ChatService:
             raise NotFound.entity("Message", message_id)
         if message.file_id != file_id.lower():
             raise NotFound.entity("File", file_id)
-        file = self._file(actor, file_id, check_read=False)
-        return file.url or f"https://files.roqmock.invalid/{file.id}/{file.name}"
+        return self._file(actor, file_id, check_read=False)
+
+    def file_download(self, file: File) -> bool:
+        """Whether a file's download is roqmock's own (its bytes are here, or it is ready for them);
+        ``False``: a file loaded with an outside ``url`` and no bytes, answered by that URL."""
+        return file.id in self.world.file_bytes or file.url is None
 
     def message_file(self, actor: Actor, message: Message) -> File | None:
         """A message's file, when ``file(id)`` would show it to ``actor``; else ``None``."""
@@ -357,7 +380,162 @@ class ChatService:
             for message in self.world.messages_by_file.get(file.id, ())
             if rules.can_read_conversation(actor, message.conversation_id, Entity.MESSAGE)
         ]
+        associations += sorted(
+            (a for a in self.world.file_associations.values() if a.file_id == file.id), key=natural_key
+        )
         return Page(associations, len(associations))
+
+    def association_file(self, association: FileAssociation) -> File:
+        return self.world.files[association.file_id]
+
+    # ------------------------------------------------------------ file categories and the upload flow
+
+    def file_categories(self, actor: Actor, args: ListArgs) -> Page[FileCategory]:
+        """Every category: they are the environment's configuration, which every caller may read."""
+        return run_list(
+            self.world.file_categories.values(), FILE_CATEGORY_SPEC, args, max_limit=self.max_limit
+        )
+
+    def file_category_by_id(self, actor: Actor, category_id: str) -> FileCategory:
+        _require_uuid_argument(category_id)
+        category = self.world.file_categories.get(category_id.lower())
+        if category is None:
+            raise NotFound.entity("FileCategory", category_id)
+        return category
+
+    def create_file_upload(self, actor: Actor, *, name: str, content_type: str, category_key: str) -> File:
+        """A new file awaiting its bytes (``upload_pending``), created by the caller (the service
+        account's user for the super admin)."""
+        _require_not_empty("name", name)
+        _require_not_empty("contentType", content_type)
+        _require_not_empty("fileCategory", category_key)
+        with self.store.transaction():
+            self.rules.check_create_file(actor)
+            category = next((c for c in self.world.file_categories.values() if c.key == category_key), None)
+            if category is None:
+                raise NotFound(
+                    f"File category with key {category_key} not found",
+                    error_code="FILE_CATEGORY_WITH_GIVEN_KEY_NOT_FOUND",
+                    key=category_key,
+                )
+            if category.content_types and not content_type_allowed(category.content_types, content_type):
+                raise BadRequest(
+                    f"Content type {content_type} is not allowed for file category {category.key}",
+                    error_code="INVALID_CONTENT_TYPE_FOR_FILE_CATEGORY",
+                    contentType=content_type,
+                    fileCategory=category.key,
+                )
+            now = self.store.clock.now()
+            file = File(
+                id=self.store.new_id(),
+                name=name,
+                content_type=content_type,
+                created_by_user_id=actor.user_id or self.service_user_id,
+                file_category_id=category.id,
+                created_at=now,
+                updated_at=now,
+                is_public=category.is_public_by_default,
+                status="upload_pending",
+            )
+            self.world.add_file(file)
+            return file
+
+    def file_max_size(self, file: File) -> int:
+        """The most bytes an upload for ``file`` may hold: its category's ``maxSize``, within the bound."""
+        category = self.world.file_categories.get(file.file_category_id)
+        limit = self.max_file_bytes
+        if category is not None and category.max_size is not None:
+            limit = min(limit, int(category.max_size))
+        return limit
+
+    def update_file_status(self, actor: Actor, file_id: str, status: str) -> File:
+        if status not in FILE_STATUSES:
+            raise ValidationError(
+                f"status must be one of {', '.join(sorted(FILE_STATUSES))}",
+                error_code="IS_ENUM",
+                property="status",
+                value=status,
+            )
+        with self.store.transaction():
+            file = self._file_to_manage(actor, file_id, Operation.UPDATE)
+            if status == "ready" and file.id not in self.world.file_bytes:
+                raise BadRequest(
+                    f"File {file.id} cannot be ready: its upload has not completed",
+                    error_code="FILE_NOT_COMPLETELY_UPLOADED_STATUS_UPDATE_FAILED",
+                    id=file.id,
+                )
+            self.world.change(file, status=status, updated_at=self.store.clock.now())
+            return file
+
+    def update_file(self, actor: Actor, file_id: str, *, name: str | None) -> File:
+        if name is not None:
+            _require_not_empty("name", name)
+        with self.store.transaction():
+            file = self._file_to_manage(actor, file_id, Operation.UPDATE)
+            if name is not None:
+                self.world.change(file, name=name, updated_at=self.store.clock.now())
+            return file
+
+    def set_file_public(self, actor: Actor, file_id: str, *, public: bool) -> File:
+        with self.store.transaction():
+            file = self._file_to_manage(actor, file_id, Operation.UPDATE)
+            self.world.change(file, is_public=public, updated_at=self.store.clock.now())
+            return file
+
+    def delete_files(self, actor: Actor, file_ids: Sequence[str]) -> list[str]:
+        """Delete the named files, all or none: each must exist, be readable and deletable."""
+        _require_uuid_argument(*file_ids)
+        with self.store.transaction():
+            files = [
+                self._file_to_manage(actor, file_id, Operation.DELETE) for file_id in dict.fromkeys(file_ids)
+            ]
+            unique = list({file.id: file for file in files}.values())
+            for file in unique:
+                self.world.remove_file(file)
+            return [file.id for file in unique]
+
+    def create_file_association(
+        self, actor: Actor, *, file_id: str, entity_name: str, entity_reference: str
+    ) -> FileAssociation:
+        _require_not_empty("entityName", entity_name)
+        _require_uuid_property("entityReference", entity_reference)
+        _require_uuid_property("fileId", file_id)
+        with self.store.transaction():
+            file = self._file_to_manage(actor, file_id, Operation.UPDATE)
+            now = self.store.clock.now()
+            association = FileAssociation(
+                self.store.new_id(), file.id, entity_name, entity_reference.lower(), now, now
+            )
+            self.world.add_file_association(association)
+            return association
+
+    def delete_file_associations(
+        self, actor: Actor, *, ids: Sequence[str] | None, file_ids: Sequence[str] | None
+    ) -> list[str]:
+        """Delete the associations the filter names (by ``id``, ``fileId`` or both), all or none."""
+        _require_uuid_argument(*(ids or ()), *(file_ids or ()))
+        if ids is None and file_ids is None:
+            return []
+        with self.store.transaction():
+            world = self.world
+            chosen: dict[str, FileAssociation] = {}
+            if ids is not None:
+                for association_id in ids:
+                    association = world.file_associations.get(association_id.lower())
+                    if association is None or not self.rules.can_read_file(
+                        actor, world.files[association.file_id]
+                    ):
+                        raise NotFound.entity("FileAssociation", association_id)
+                    chosen[association.id] = association
+            if file_ids is not None:
+                files = {self._file(actor, file_id).id for file_id in file_ids}
+                of_files = {a.id: a for a in world.file_associations.values() if a.file_id in files}
+                chosen = of_files if ids is None else {key: a for key, a in chosen.items() if key in of_files}
+            for file_id in dict.fromkeys(a.file_id for a in chosen.values()):
+                self.rules.check_manage_file(actor, world.files[file_id], Operation.UPDATE)
+            for association in chosen.values():
+                world.remove_file_association(association)
+            return list(chosen)
 
     def file_creator(self, actor: Actor, file: File) -> User | None:
         """A file's creator, when ``user(id)`` would show it to ``actor``; else ``None``."""
@@ -365,6 +543,56 @@ class ChatService:
         rules.note_read(actor, Entity.USER)
         user = self.world.users.get(file.created_by_user_id)
         return user if user is not None and rules.can_read_user(actor, user) else None
+
+    # ------------------------------------------------------------ file bytes
+
+    def store_upload(self, file_id: str, data: bytes) -> File:
+        """Hold the bytes posted for a file that awaits them (the upload form's signature is the
+        permission). Its status stays ``upload_pending`` until ``updateFileStatus(ready)``."""
+        with self.store.transaction():
+            file = self.world.files.get(file_id.lower()) if is_uuid(file_id) else None
+            if file is None:
+                raise NotFound.entity("File", file_id)
+            if file.status != "upload_pending":
+                raise Conflict(
+                    f"File {file.id} is {file.status}: only a file in upload_pending takes an upload",
+                    error_code="FILE_NOT_UPLOAD_PENDING",
+                    id=file.id,
+                    status=file.status,
+                )
+            self._check_file_size(file, len(data))
+            self.world.put_file_bytes(file.id, data)
+            return file
+
+    def file_content(self, file_id: str) -> tuple[File, bytes]:
+        """A file and its bytes, for a download whose signed URL is the permission."""
+        world = self.world
+        key = file_id.lower() if is_uuid(file_id) else None
+        file = world.files.get(key) if key is not None else None
+        data = world.file_bytes.get(key) if key is not None else None
+        if file is None or data is None:
+            raise NotFound.entity("File", file_id)
+        return file, data
+
+    def _check_file_size(self, file: File, size: int) -> None:
+        category = self.world.file_categories.get(file.file_category_id)
+        max_size = category.max_size if category is not None else None
+        if max_size is not None and size > max_size:
+            raise TooLarge(
+                f"The file is {size} bytes, over its category's maxSize of {int(max_size)} bytes",
+                id=file.id,
+                size=size,
+                maxSize=int(max_size),
+            )
+        held = self.world.file_bytes.get(file.id)
+        total = self.world.file_bytes_total - (len(held) if held is not None else 0) + size
+        if total > self.max_file_bytes:
+            raise TooLarge(
+                f"The world would hold {total} bytes of files, over its bound of {self.max_file_bytes}",
+                id=file.id,
+                size=size,
+                maxFileBytes=self.max_file_bytes,
+            )
 
     # ------------------------------------------------------------ lookups and checks
 
@@ -401,6 +629,14 @@ class ChatService:
         file = self.world.files.get(file_id.lower())
         if file is None or (check_read and not self.rules.can_read_file(actor, file)):
             raise NotFound.entity("File", file_id)
+        return file
+
+    def _file_to_manage(self, actor: Actor, file_id: str, operation: Operation) -> File:
+        """A file the caller may read (else 404 FILE_NOT_FOUND) and change (else 403)."""
+        _require_uuid_argument(file_id)
+        self.rules.note_read(actor, Entity.FILE)
+        file = self._file(actor, file_id)
+        self.rules.check_manage_file(actor, file, operation)
         return file
 
     def _roles(self, role_keys: Iterable[str]) -> None:
@@ -454,6 +690,13 @@ def _require_uuid_argument(*values: str) -> None:
             raise BadRequest(
                 "Provided argument should have been a valid uuid", error_code="INVALID_UUID", value=value
             )
+
+
+def _require_not_empty(name: str, value: str) -> None:
+    if not value.strip():
+        raise ValidationError(
+            f"{name} should not be empty", error_code="IS_NOT_EMPTY", property=name, value=value
+        )
 
 
 def _require_uuid_property(name: str, *values: str, each: bool = False) -> None:

@@ -6,7 +6,15 @@ import uuid
 from typing import Any
 
 from roqmock.domain.lists import FilterField, Kind, ListSpec
-from roqmock.domain.models import Conversation, ConversationTag, ConversationUser, File, Message, User
+from roqmock.domain.models import (
+    Conversation,
+    ConversationTag,
+    ConversationUser,
+    File,
+    FileCategory,
+    Message,
+    User,
+)
 from roqmock.domain.store import World
 
 _ROLE_NAMESPACE = uuid.UUID("8f0c5f36-5a55-4b8e-9b51-5d0f1f2b7c11")
@@ -128,8 +136,17 @@ def file_spec(world: World) -> ListSpec[File]:
         category = world.file_categories.get(file.file_category_id)
         return category.key if category is not None else None
 
-    def attached_to(file: File) -> tuple[Message, ...]:
-        return tuple(world.messages_by_file.get(file.id, ()))
+    def links(file: File) -> tuple[tuple[str, str], ...]:
+        """(entityName, entityReference) of each message it is attached to and each association."""
+        messages = tuple(("message", m.id) for m in world.messages_by_file.get(file.id, ()))
+        if not world.file_associations:
+            return messages
+        made = tuple(
+            (a.entity_name, a.entity_reference)
+            for a in world.file_associations.values()
+            if a.file_id == file.id
+        )
+        return messages + made
 
     return ListSpec(
         filters={
@@ -141,11 +158,9 @@ def file_spec(world: World) -> ListSpec[File]:
             "fileCategory": FilterField(Kind.STRING, category_key),
             "isPublic": FilterField(Kind.BOOLEAN, lambda f: f.is_public),
             "status": FilterField(Kind.ENUM, lambda f: f.status),
-            "entityName": FilterField(
-                Kind.STRING, lambda f: tuple("message" for _ in attached_to(f)), many=True
-            ),
+            "entityName": FilterField(Kind.STRING, lambda f: tuple(name for name, _ in links(f)), many=True),
             "entityReferences": FilterField(
-                Kind.STRING, lambda f: tuple(m.id for m in attached_to(f)), many=True
+                Kind.STRING, lambda f: tuple(reference for _, reference in links(f)), many=True
             ),
         },
         sorts={
@@ -159,3 +174,22 @@ def file_spec(world: World) -> ListSpec[File]:
         search_keys={"contentType": lambda f: f.content_type, "name": lambda f: f.name},
         id_of=lambda f: f.id,
     )
+
+
+FILE_CATEGORY_SPEC: ListSpec[FileCategory] = ListSpec(
+    filters={
+        "id": FilterField(Kind.ID, lambda c: c.id),
+        "key": FilterField(Kind.STRING, lambda c: c.key),
+        "name": FilterField(Kind.STRING, lambda c: c.name),
+        "maxSize": FilterField(Kind.NUMBER, lambda c: c.max_size),
+    },
+    sorts={
+        "createdAt": lambda c: c.created_at,
+        "key": lambda c: c.key,
+        "maxSize": lambda c: c.max_size,
+        "name": lambda c: c.name,
+        "updatedAt": lambda c: c.updated_at,
+    },
+    search_keys={"key": lambda c: c.key, "name": lambda c: c.name},
+    id_of=lambda c: c.id,
+)

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, CategorySpec, category_record
 from roqmock.domain.clock import Clock, IdSource
 from roqmock.domain.models import (
     Conversation,
     ConversationTag,
     ConversationUser,
     File,
+    FileAssociation,
     FileCategory,
     Message,
     Tenant,
@@ -29,6 +31,8 @@ from roqmock.domain.roles import DEFAULT_USER_ROLE, Role
 
 Undo = Callable[[], object]
 MAX_UNDO = 200_000  # writes remembered for a rewind; past that a reset rebuilds the world instead
+# The bytes of every file one world holds, together: an upload or a state past it is refused.
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 def natural_key(record: Any) -> tuple[datetime, str]:
@@ -92,6 +96,10 @@ class World:
     messages: dict[str, Message] = field(default_factory=dict)
     file_categories: dict[str, FileCategory] = field(default_factory=dict)
     files: dict[str, File] = field(default_factory=dict)
+    file_associations: dict[str, FileAssociation] = field(default_factory=dict)
+    # The uploaded (or seeded, or loaded) bytes of files, by file id, and their total length.
+    file_bytes: dict[str, bytes] = field(default_factory=dict)
+    file_bytes_total: int = 0
     # indexes; the lists are in creation order (natural_key)
     conversation_order: list[Conversation] = field(default_factory=list)
     message_order: list[Message] = field(default_factory=list)
@@ -319,6 +327,63 @@ class World:
         self.files[file.id] = file
         self._did(lambda: self.files.pop(file.id))
 
+    def change(self, record: Any, **values: Any) -> None:
+        """Set attributes of a record in place (a file's status, say): none of them is indexed."""
+        previous = {name: getattr(record, name) for name in values}
+        for name, value in values.items():
+            setattr(record, name, value)
+
+        def undo() -> None:
+            for name, value in previous.items():
+                setattr(record, name, value)
+
+        self._did(undo)
+
+    def remove_file(self, file: File) -> None:
+        """Remove a file with its bytes and its associations; the messages it was attached to lose their
+        ``fileId`` (a message never names a file that is not there)."""
+        for association in [a for a in self.file_associations.values() if a.file_id == file.id]:
+            self.remove_file_association(association)
+        self.remove_file_bytes(file.id)
+        attached = self.messages_by_file.get(file.id)
+        if attached is not None:
+            for message in attached:
+                self.change(message, file_id=None)
+            del self.messages_by_file[file.id]
+            self._did(lambda: self.messages_by_file.__setitem__(file.id, attached))
+        del self.files[file.id]
+        self._did(lambda: self.files.__setitem__(file.id, file))
+
+    def add_file_association(self, association: FileAssociation) -> None:
+        self.file_associations[association.id] = association
+        self._did(lambda: self.file_associations.pop(association.id))
+
+    def remove_file_association(self, association: FileAssociation) -> None:
+        del self.file_associations[association.id]
+        self._did(lambda: self.file_associations.__setitem__(association.id, association))
+
+    def put_file_bytes(self, file_id: str, data: bytes) -> None:
+        """Hold ``data`` as the file's bytes (replacing any it had)."""
+        previous = self.file_bytes.get(file_id)
+        self.file_bytes[file_id] = data
+        self.file_bytes_total += len(data) - (len(previous) if previous is not None else 0)
+        self._did(lambda: self._restore_file_bytes(file_id, previous))
+
+    def remove_file_bytes(self, file_id: str) -> None:
+        previous = self.file_bytes.pop(file_id, None)
+        if previous is None:
+            return
+        self.file_bytes_total -= len(previous)
+        self._did(lambda: self._restore_file_bytes(file_id, previous))
+
+    def _restore_file_bytes(self, file_id: str, data: bytes | None) -> None:
+        current = self.file_bytes.pop(file_id, None)
+        if current is not None:
+            self.file_bytes_total -= len(current)
+        if data is not None:
+            self.file_bytes[file_id] = data
+            self.file_bytes_total += len(data)
+
     def holds_id(self, record_id: str) -> bool:
         return any(
             record_id in records
@@ -331,6 +396,7 @@ class World:
                 self.files,
                 self.tenants,
                 self.file_categories,
+                self.file_associations,
             )
         )
 
@@ -351,9 +417,11 @@ class Store:
         seed: int | None = None,
         roles: Mapping[str, Role] | None = None,
         clock_start: datetime | None = None,
+        file_categories: Mapping[str, CategorySpec] | None = None,
     ) -> None:
         self.seed = seed
         self._roles = dict(roles) if roles is not None else {DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE}
+        self._categories = dict(file_categories if file_categories is not None else DEFAULT_FILE_CATEGORIES)
         self._clock_start = clock_start
         # Mutations hold this lock so that in-process use from several threads stays consistent.
         self.lock = threading.RLock()
@@ -363,17 +431,29 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self.world = World(roles=dict(self._roles))
+            self.add_categories(self.world)
             self.clock = Clock(self._clock_start)
             self.ids = IdSource(self.seed)
 
     def replace_world(self, world: World, *, latest: datetime | None = None) -> None:
         """Swap in a world built elsewhere (a loaded state); the clock continues after ``latest``."""
         with self.lock:
+            self.add_categories(world)
             self.world = world
             self.clock = Clock(self._clock_start)
             self.ids = IdSource(self.seed)
             if latest is not None:
                 self.clock.observe(latest)
+
+    def add_categories(self, world: World) -> None:
+        """Give ``world`` each configured file category its key does not name yet (a loaded state may
+        hold its own, which it keeps)."""
+        present = {category.key for category in world.file_categories.values()}
+        for spec in self._categories.values():
+            if spec.key not in present:
+                record = category_record(spec)
+                if record.id not in world.file_categories:
+                    world.file_categories[record.id] = record
 
     def adopt(self, other: Store) -> None:
         """Take over another store's world, clock and ids: a new world built aside, swapped in at once."""

@@ -1,4 +1,5 @@
-"""The Starlette app: it wires every request to :func:`roqmock.http.routing.answer` and does nothing else.
+"""The Starlette app: it wires every request to :func:`roqmock.http.routing.answer` (an upload streams into
+:class:`roqmock.http.files.Upload` instead) and does nothing else.
 
 It is Starlette's router alone, with an ASGI endpoint: roqmock reads the method, path, headers and body
 itself (``roqmock.http.exchange.Request``) and answers every error itself, in ROQ's envelope, so Starlette's
@@ -19,6 +20,7 @@ from roqmock.api.errors import INTERNAL_MESSAGE, logger
 from roqmock.config import Settings
 from roqmock.domain.errors import RoqError
 from roqmock.http.exchange import Reply, Request
+from roqmock.http.files import Upload, internal_error, streams
 from roqmock.http.limits import body_too_large
 from roqmock.http.routing import answer, error_reply, refusal
 from roqmock.mock import RoqMock
@@ -37,6 +39,9 @@ class Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # ASGI gives header names in lower case; latin-1 as Starlette decodes them.
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        if streams(scope["method"], scope["path"]):
+            await self._upload(scope, receive, send, headers)
+            return
         chunks = []
         size = 0
         limit = self.mock.settings.max_body_bytes
@@ -52,8 +57,7 @@ class Endpoint:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        raw_query = scope["query_string"]
-        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
+        query = _query(scope)
         if size > limit:
             # Answered without reading (or holding) the rest of a body that is too big.
             request = Request(scope["method"], scope["path"], headers, b"", query)
@@ -78,6 +82,23 @@ class Endpoint:
             content = reply.content()
         await self._send(send, reply, cors, head=request.method == "HEAD", content=content)
 
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]) -> None:
+        """An upload's body, read chunk by chunk into :class:`Upload`, which answers as soon as it can:
+        a file past its form's size is refused without the rest being read or held."""
+        request = Request(scope["method"], scope["path"], headers, b"", _query(scope))
+        try:
+            upload = Upload(self.mock, request)
+            reply = upload.start()
+            while reply is None:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                reply = upload.feed(message.get("body", b""), more=message.get("more_body", False))
+        except Exception:
+            logger.exception("unexpected error answering %s %s", request.method, request.path)
+            reply = internal_error()
+        await self._send(send, reply, cors_headers(self.mock.settings, request), head=False)
+
     @staticmethod
     async def _send(
         send: Send,
@@ -99,6 +120,11 @@ class Endpoint:
         ]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else content})
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    raw_query: bytes = scope["query_string"]
+    return dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
 
 
 def cors_headers(settings: Settings, request: Request) -> list[tuple[bytes, bytes]]:

@@ -92,6 +92,8 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()  # beyond content-type and content-length
 
     def content(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body  # a file's bytes, as they were uploaded
         if self.content_type == JSON:
             return json_bytes(self.body)
         return str(self.body).encode("utf-8", errors="replace")

@@ -1,6 +1,6 @@
 """ROQ's two graphs: the server graph (a token and the server header; the super admin's or a user's) and
-the client graph (a user's token; queries only). ``GET`` on either is GraphQL over HTTP's: the explorer
-for a browser, else a query from the URL."""
+the client graph (a user's token; queries and the file mutations ROQ's UI sends). ``GET`` on either is
+GraphQL over HTTP's: the explorer for a browser, else a query from the URL."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from graphql import OperationType
 
+from roqmock.api.engine import CLIENT_GRAPH_MUTATIONS
 from roqmock.domain.errors import BadRequest, MethodNotAllowed, Unauthorized
 from roqmock.http.callers import check_bearer, check_server_header
 from roqmock.http.exchange import Handler, Reply, Request, decode_json
@@ -20,11 +21,13 @@ __all__ = ["GRAPH_ROUTES", "client_graphql", "get_request_body", "server_graphql
 
 
 def server_graphql(mock: RoqMock, request: Request) -> Reply:
-    return _run(mock, request, _server_caller(mock, request), request.json(), queries_only=False)
+    return _run(mock, request, _server_caller(mock, request), request.json(), mutations=None)
 
 
 def client_graphql(mock: RoqMock, request: Request) -> Reply:
-    return _run(mock, request, _client_caller(mock, request), request.json(), queries_only=True)
+    return _run(
+        mock, request, _client_caller(mock, request), request.json(), mutations=CLIENT_GRAPH_MUTATIONS
+    )
 
 
 def _server_caller(mock: RoqMock, request: Request) -> str | None:
@@ -40,12 +43,16 @@ def _client_caller(mock: RoqMock, request: Request) -> str | None:
     return claims.user_id
 
 
-def _run(mock: RoqMock, request: Request, user_id: str | None, body: Any, *, queries_only: bool) -> Reply:
-    outcome = mock.handle(body, user_id, queries_only=queries_only, base_url=request.origin())
+def _run(
+    mock: RoqMock, request: Request, user_id: str | None, body: Any, *, mutations: frozenset[str] | None
+) -> Reply:
+    outcome = mock.handle(body, user_id, mutations=mutations, base_url=request.origin())
     return Reply(outcome.status, outcome.answer, delay_s=outcome.delay_s)
 
 
-def _graph_get(caller: Callable[[RoqMock, Request], str | None], *, queries_only: bool) -> Handler:
+def _graph_get(
+    caller: Callable[[RoqMock, Request], str | None], *, mutations: frozenset[str] | None
+) -> Handler:
     """GET on a graph, as GraphQL over HTTP has it: the explorer for a browser, else a query from the
     ``query``, ``variables`` and ``operationName`` parameters, with the same credentials as a POST
     (checked before the document is read). A mutation is never run from a GET: 405, ``Allow: POST``."""
@@ -67,7 +74,7 @@ def _graph_get(caller: Callable[[RoqMock, Request], str | None], *, queries_only
                 raise MethodNotAllowed(
                     f"A {operation.operation.value} cannot be sent with GET: POST it", allow="POST"
                 )
-        return _run(mock, request, user_id, body, queries_only=queries_only)
+        return _run(mock, request, user_id, body, mutations=mutations)
 
     return get
 
@@ -92,7 +99,7 @@ def _wants_html(request: Request) -> bool:
 
 GRAPH_ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", SERVER_GRAPH): server_graphql,
-    ("GET", SERVER_GRAPH): _graph_get(_server_caller, queries_only=False),
+    ("GET", SERVER_GRAPH): _graph_get(_server_caller, mutations=None),
     ("POST", CLIENT_GRAPH): client_graphql,
-    ("GET", CLIENT_GRAPH): _graph_get(_client_caller, queries_only=True),
+    ("GET", CLIENT_GRAPH): _graph_get(_client_caller, mutations=CLIENT_GRAPH_MUTATIONS),
 }

@@ -13,14 +13,25 @@ from roqmock.http.callers import existing_world, world_of
 from roqmock.http.control import CONTROL_ROUTES
 from roqmock.http.exchange import Handler, Reply, Request
 from roqmock.http.explorer import EXPLORER_ROUTES
+from roqmock.http.files import download, internal_error, upload
 from roqmock.http.graphs import GRAPH_ROUTES
 from roqmock.http.limits import check_limits
 from roqmock.http.paths import GRAPH_PATHS
 from roqmock.http.sandbox import SANDBOX_ROUTES
 from roqmock.http.tokens import TOKEN_ROUTES
 from roqmock.mock import RoqMock
+from roqmock.uploads import DOWNLOAD_PATH, UPLOAD_PATH
 
-__all__ = ["ALL_ROUTES", "ROQ_ROUTES", "answer", "error_reply", "handle", "refusal"]
+__all__ = [
+    "ALL_ROUTES",
+    "PREFIX_ROUTES",
+    "ROQ_ROUTES",
+    "answer",
+    "error_reply",
+    "handle",
+    "prefix_route",
+    "refusal",
+]
 
 ROQ_ROUTES: dict[tuple[str, str], Handler] = {**TOKEN_ROUTES, **GRAPH_ROUTES}
 ALL_ROUTES: dict[tuple[str, str], Handler] = {
@@ -30,9 +41,28 @@ ALL_ROUTES: dict[tuple[str, str], Handler] = {
     **SANDBOX_ROUTES,
 }
 
+# A path and every path under it, whatever the method: the doors of file bytes, which choose their own
+# world (the signed form or URL names it) and answer in S3's XML, not in ROQ's envelope.
+PREFIX_ROUTES: dict[str, Handler] = {UPLOAD_PATH: upload, DOWNLOAD_PATH: download}
+
 
 def answer(mock: RoqMock, request: Request) -> Reply:
+    handler = prefix_route(request.path)
+    if handler is not None:
+        try:
+            return handler(mock, request)
+        except Exception:
+            logger.exception("unexpected error answering %s %s", request.method, request.path)
+            return internal_error()
     return handle(mock, request, ALL_ROUTES)
+
+
+def prefix_route(path: str) -> Handler | None:
+    path = path.rstrip("/") or "/"
+    for prefix, handler in PREFIX_ROUTES.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return handler
+    return None
 
 
 def handle(mock: RoqMock, request: Request, routes: Mapping[tuple[str, str], Handler]) -> Reply:

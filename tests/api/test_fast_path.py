@@ -44,7 +44,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from support.graphql_documents import Pool, Request, callers, requests
 
-from roqmock.api.engine import GraphQLEngine
+from roqmock.api.engine import CLIENT_GRAPH_MUTATIONS, GraphQLEngine
 from roqmock.api.graphql_lines import GRAPHQL_CORE_3_3
 from roqmock.api.plan import DocumentPlans
 from roqmock.baseline import Baseline
@@ -62,6 +62,7 @@ SCHEMA = REFERENCE.schema
 # New records get their timestamps from a virtual clock, so that two worlds stay equal byte for byte.
 FAST_PATH_SECRET = "fast-path-" + "s" * 32
 PINNED_CLOCK = datetime(2030, 1, 1, tzinfo=UTC)
+PINNED_WALL_MS = int(PINNED_CLOCK.timestamp() * 1000)
 
 EXTRA_ROLES = {
     "auditor": Role(
@@ -112,6 +113,7 @@ class Twin:
         compiled = RoqMock(settings_, baseline=baseline, engine=COMPILED)
         for mock in (reference, compiled):
             mock.store.clock = Clock(PINNED_CLOCK)
+            mock.wall_ms = lambda: PINNED_WALL_MS  # download URLs sign their expiry
         state = reference.dump_state()
         assert compiled.dump_state() == state
         ids = copy.deepcopy(reference.store.ids)
@@ -216,10 +218,14 @@ def _journal(mock: RoqMock) -> list[Any]:
     ]
 
 
-def _describe(request: Request, body: dict[str, Any], caller: str | None, queries_only: bool) -> str:
+def _mutations(client_graph: bool) -> frozenset[str] | None:
+    return CLIENT_GRAPH_MUTATIONS if client_graph else None
+
+
+def _describe(request: Request, body: dict[str, Any], caller: str | None, client_graph: bool) -> str:
     who = "the super admin" if caller is None else caller
     return (
-        f"caller: {who}{' (client graph)' if queries_only else ''}\n"
+        f"caller: {who}{' (client graph)' if client_graph else ''}\n"
         f"query:\n{request.query}\n"
         f"variables: {json.dumps(body.get('variables'))}\n"
         f"operationName: {json.dumps(body.get('operationName'))}"
@@ -239,15 +245,15 @@ def run_both(
     caller: str | None,
     *,
     again: bool = False,
-    queries_only: bool = False,
+    client_graph: bool = False,
 ) -> tuple[Outcome, Outcome]:
     """Send one request to both roqmocks and check that everything observable agrees."""
     body = request.body(again=again)
     if request.has_mutation:
         twin.dirty = True
-    expected = twin.reference.handle(copy.deepcopy(body), caller, queries_only=queries_only)
-    actual = twin.compiled.handle(copy.deepcopy(body), caller, queries_only=queries_only)
-    context = _describe(request, body, caller, queries_only)
+    expected = twin.reference.handle(copy.deepcopy(body), caller, mutations=_mutations(client_graph))
+    actual = twin.compiled.handle(copy.deepcopy(body), caller, mutations=_mutations(client_graph))
+    context = _describe(request, body, caller, client_graph)
     assert (actual.status, actual.delay_s) == (expected.status, expected.delay_s), (
         f"status {actual.status} where graphql-core answers {expected.status}\n{context}\n"
         f"graphql-core: {_text(expected.answer)}\ncompiled: {_text(actual.answer)}"
@@ -273,11 +279,11 @@ def check_request(
     twin.begin()
     caller = data.draw(callers(twin.pool), label="caller")
     request = data.draw(request_for(caller), label="request")
-    queries_only = data.draw(st.integers(0, 99), label="client graph") >= 92
-    outcomes = [run_both(twin, request, caller, queries_only=queries_only)]
+    client_graph = data.draw(st.integers(0, 99), label="client graph") >= 92
+    outcomes = [run_both(twin, request, caller, client_graph=client_graph)]
     _note(request, outcomes[0][0])
     second_caller = data.draw(st.one_of(st.just(caller), callers(twin.pool)), label="second caller")
-    outcomes.append(run_both(twin, request, second_caller, again=True, queries_only=queries_only))
+    outcomes.append(run_both(twin, request, second_caller, again=True, client_graph=client_graph))
     if twin.dirty:
         twin.reset_and_check()
     return request, outcomes
@@ -414,14 +420,14 @@ def agree(
     *,
     caller: str | None = None,
     operation_name: str | None = None,
-    queries_only: bool = False,
+    client_graph: bool = False,
     twin: Twin | None = None,
 ) -> Outcome:
     """Run one request on both engines of a world (the first one by default); return the answer."""
     twin = twin or TWINS[0]
     twin.begin()
     request = Request(query, variables, variables, operation_name, has_mutation=True)
-    expected, _ = run_both(twin, request, caller, queries_only=queries_only)
+    expected, _ = run_both(twin, request, caller, client_graph=client_graph)
     return expected
 
 
@@ -460,7 +466,11 @@ def test_an_error_in_one_root_field_nulls_the_whole_answer(pool: Pool) -> None:
 def test_message_file_url_answers_and_fails_as_graphql_core(pool: Pool) -> None:
     message_id, file_id = pool.message_files[0]
     query = "query($m: ID!, $f: ID!) { messageFileUrl(id: $m, fileId: $f) }"
-    assert agree(query, {"m": message_id, "f": file_id}).answer["data"]["messageFileUrl"].startswith("https")
+    assert (
+        agree(query, {"m": message_id, "f": file_id})
+        .answer["data"]["messageFileUrl"]
+        .startswith("http://roqmock.test/")
+    )
     other_file = next(f for f in pool.ids["file"] if f != file_id)
     mismatch = agree(query + " ", {"m": message_id, "f": other_file})
     assert errors_of(mismatch) == [("FILE_NOT_FOUND", ["messageFileUrl"])]
@@ -616,7 +626,7 @@ def test_mutations_run_in_order_and_stop_at_the_first_failure(world: dict[str, A
 def test_callers_that_are_refused(world: dict[str, Any]) -> None:
     assert agree("{ conversations { totalCount } }", caller=NOBODY).status == 401
     person = world["users"][0]["id"]
-    refused = agree(f'mutation {{ deleteConversation(id: "{NOBODY}") }}', caller=person, queries_only=True)
+    refused = agree(f'mutation {{ deleteConversation(id: "{NOBODY}") }}', caller=person, client_graph=True)
     assert refused.status == 403
     loner = TWINS[0].pool.loner
     agree("{ conversations { totalCount data { users { totalCount } } } files { totalCount } }", caller=loner)

@@ -31,8 +31,28 @@ pytestmark = pytest.mark.sdk
 
 SCHEMA: GraphQLSchema = build_schema(load_sdl())
 
+FILE_MUTATIONS = (
+    "createFileUpload",
+    "updateFileStatus",
+    "updateFile",
+    "makeFilePublic",
+    "makeFilePrivate",
+    "deleteFiles",
+    "createFileAssociation",
+    "deleteFileAssociations",
+)
 ROOT_FIELDS = {
-    "Query": {"conversations", "messages", "messageFileUrl", "users", "user", "file", "files"},
+    "Query": {
+        "conversations",
+        "messages",
+        "messageFileUrl",
+        "users",
+        "user",
+        "file",
+        "files",
+        "fileCategories",
+        "fileCategory",
+    },
     "Mutation": {
         "createConversation",
         "deleteConversation",
@@ -42,6 +62,7 @@ ROOT_FIELDS = {
         "createUser",
         "assignRolesToUser",
         "unassignRolesFromUser",
+        *FILE_MUTATIONS,
     },
 }
 
@@ -73,6 +94,29 @@ CHAT_TYPES = [
     "OrderEnum",
     "FileStatusEnum",
 ]
+# The file flow (issue 13): each of these is ROQ's exactly too, every field both ways.
+FILE_TYPES = [
+    "FileCreateDto",
+    "FileCreateUploadModel",
+    "FileUpdateDto",
+    "DeleteFilterArgType",
+    "DeleteArgType",
+    "FileAssociationCreateDto",
+    "FileAssociationBulkFilterArgType",
+    "IdBulkFilterArgType",
+    "FileAssociationModel",
+    "FileModel",
+    "FileCategoryPageModel",
+    "FileCategoryFilterArgType",
+    "FileCategoryOrderArgType",
+    "FileCategorySearchArgType",
+    "FileCategoryOrderSortEnum",
+    "FileCategorySearchKeyEnum",
+    "NumberFilterArgType",
+    "FileCategoryModel",
+    "FileCategoryContentGroupPageModel",
+]
+CHAT_TYPES += FILE_TYPES
 CHAT_ROOT_FIELDS = [
     ("Query", "conversations"),
     ("Query", "messages"),
@@ -82,6 +126,9 @@ CHAT_ROOT_FIELDS = [
     ("Mutation", "assignTagsToConversation"),
     ("Mutation", "unassignTagsFromConversation"),
     ("Mutation", "createMessage"),
+    ("Query", "fileCategories"),
+    ("Query", "fileCategory"),
+    *(("Mutation", name) for name in FILE_MUTATIONS),
 ]
 
 CONVERSATION_MODEL_FIELDS = {

@@ -172,6 +172,12 @@ BAD_FLAGS = [
     ("--seed", "ten"),
     ("--locale", "xx_YY"),
     ("--token-secret", "short"),
+    ("--upload-lifetime", "-1"),
+    ("--download-lifetime", "soon"),
+    ("--max-file-bytes", "-1"),
+    ("--public-url", "ftp://files.example"),
+    ("--public-url", "http://host:4000/?x=1"),
+    ("--public-url", "localhost:4000"),
 ]
 
 

@@ -1440,6 +1440,137 @@ const transport = {
   },
 };
 
+
+// ------------------------------------------------------------------ files: the SDK's uploadFile
+
+async function filesOf(client, user) {
+  return (await client.files({ filter: { createdByUserId: { equalTo: user.id } } })).files;
+}
+
+async function download(url) {
+  const response = await fetch(url);
+  return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+/** uploadFile, then the file read back ready with a url whose GET gives the same bytes. */
+async function uploadAndCheck(client, fileInfo, options) {
+  const result = await client.uploadFile({ fileInfo, options });
+  assert.ok(result && result.fileUploadResponse, `uploadFile resolved with ${JSON.stringify(result)}`);
+  const { id, name, status } = result.fileUploadResponse;
+  assert.match(id, UUID_RE);
+  assert.equal(name, fileInfo.name);
+  assert.equal(status, 'ready');
+  const { file } = await client.file({ id, withFileCategory: true, withFileAssociations: true });
+  assert.equal(file.status, 'ready', 'the server holds the file as ready');
+  assert.equal(file.fileCategory.key, fileInfo.fileCategory);
+  assert.ok(file.url, 'a ready file answers a url');
+  const got = await download(file.url);
+  assert.equal(got.status, 200, `GET url answered ${got.status}`);
+  assert.equal(got.type, fileInfo.contentType);
+  assert.deepEqual(got.bytes, Buffer.from(fileInfo.file), 'the url serves the uploaded bytes');
+  return file;
+}
+
+const files = {
+  async files_uploadFile_plain_resolves_ready_and_downloads(ctx) {
+    const { as, users: [a, b] } = await setup(ctx, 'a', 'b');
+    const bytes = Buffer.from(`hello ${suffix()}`);
+    const file = await uploadAndCheck(as(a), { file: bytes, contentType: 'text/plain', fileCategory: 'CHAT_FILES', name: 'hello.txt' });
+    assert.equal(file.isPublic, false);
+    assert.equal(file.createdByUserId, a.id);
+    // It attaches to a message, and messages(withFile) and messageFileUrl lead to the same bytes.
+    const conv = await conversation(as(a), `files ${suffix()}`, a, [a, b]);
+    await as(a).createMessage({ message: { authorId: a.id, body: 'hello.txt', conversationId: conv.id, isSystem: false, fileId: file.id } });
+    const page = await messagesOf(as(b), conv, { withFile: true });
+    assert.equal(page.data[0].file.id, file.id);
+    assert.deepEqual((await download(page.data[0].file.url)).bytes, bytes);
+    const answer = await as(b).graphqlRequest(
+      'query u($id: ID!, $fileId: ID!) { messageFileUrl(id: $id, fileId: $fileId) }',
+      { id: page.data[0].id, fileId: file.id },
+    );
+    assert.deepEqual((await download(answer.data.messageFileUrl)).bytes, bytes);
+  },
+
+  async files_uploadFile_isPublic(ctx) {
+    const { as, users: [a, b] } = await setup(ctx, 'a', 'b');
+    const file = await uploadAndCheck(
+      as(a),
+      { file: Buffer.from('public'), contentType: 'text/csv', fileCategory: 'USER_FILES', name: 'p.csv' },
+      { isPublic: true },
+    );
+    assert.equal(file.isPublic, true);
+    assert.equal((await as(b).file({ id: file.id })).file.id, file.id, 'a public file is readable by others');
+    const avatar = await uploadAndCheck(
+      as(a),
+      { file: Buffer.from([0x89, 0x50, 0x4e, 0x47]), contentType: 'image/png', fileCategory: 'USER_AVATAR_FILES', name: 'me.png' },
+      { isPublic: false },
+    );
+    assert.equal(avatar.isPublic, false, 'makeFilePrivate turned the avatar category default off');
+  },
+
+  async files_uploadFile_with_associations(ctx) {
+    const { as, users: [a] } = await setup(ctx, 'a');
+    const reference = crypto.randomUUID();
+    const file = await uploadAndCheck(
+      as(a),
+      { file: Buffer.from('linked'), contentType: 'application/pdf', fileCategory: 'CHAT_FILES', name: 'l.pdf' },
+      { associations: [{ entityName: 'invoice', entityReference: reference }] },
+    );
+    assert.equal(file.fileAssociations.totalCount, 1);
+    assert.equal(file.fileAssociations.data[0].entityName, 'invoice');
+    assert.equal(file.fileAssociations.data[0].entityReference, reference);
+  },
+
+  async files_uploadFile_refused_category_or_type_creates_nothing(ctx) {
+    const { as, users: [a] } = await setup(ctx, 'a');
+    const file = Buffer.from('x');
+    await expectHttp(
+      () => as(a).uploadFile({ fileInfo: { file, contentType: 'text/plain', fileCategory: `NOPE_${suffix()}`, name: 'x.txt' } }),
+      404,
+      'FILE_CATEGORY_WITH_GIVEN_KEY_NOT_FOUND',
+      'uploadFile with an unknown category key',
+    );
+    await expectHttp(
+      () => as(a).uploadFile({ fileInfo: { file, contentType: 'text/plain', fileCategory: 'USER_AVATAR_FILES', name: 'x.txt' } }),
+      400,
+      'INVALID_CONTENT_TYPE_FOR_FILE_CATEGORY',
+      'uploadFile with a content type the category refuses',
+    );
+    assert.equal((await filesOf(as(a), a)).totalCount, 0, 'no file was created');
+  },
+
+  async files_uploadFile_failed_upload_is_reverted_with_deleteFiles(ctx) {
+    const { as, users: [a] } = await setup(ctx, 'a');
+    // A Buffer has no .size, so the SDK posts it whatever maxSize says; roqmock refuses it (EntityTooLarge),
+    // and the SDK's revert deletes the file it created. The SDK then resolves undefined (it swallows the error).
+    const { fileCategories } = await as(a).fileCategories({ filter: { key: { equalTo: 'USER_AVATAR_FILES' } } });
+    const maxSize = fileCategories.data[0].maxSize;
+    const result = await as(a).uploadFile({
+      fileInfo: { file: Buffer.alloc(maxSize + 1, 1), contentType: 'image/png', fileCategory: 'USER_AVATAR_FILES', name: 'big.png' },
+    });
+    assert.equal(result, undefined, 'a reverted uploadFile resolves undefined');
+    assert.equal((await filesOf(as(a), a)).totalCount, 0, 'deleteFiles took the file back');
+  },
+
+  async files_updateFileStatus_ready_before_upload_is_refused(ctx) {
+    const { as, users: [a] } = await setup(ctx, 'a');
+    const { createFileUpload } = await as(a).createFileUpload({
+      createFileDto: { name: 'n.txt', contentType: 'text/plain', fileCategory: 'CHAT_FILES' },
+    });
+    assert.equal(createFileUpload.status, 'upload_pending');
+    assert.ok(Number(createFileUpload.formFields.maxSize) > 0 && Number(createFileUpload.formFields.expiryTime) > 0);
+    await expectHttp(
+      () => as(a).updateFileStatus({ id: createFileUpload.id, status: 'ready' }),
+      400,
+      'FILE_NOT_COMPLETELY_UPLOADED_STATUS_UPDATE_FAILED',
+      'updateFileStatus(ready) before the bytes',
+    );
+    assert.equal((await as(a).file({ id: createFileUpload.id })).file.status, 'upload_pending');
+    const { deleteFiles } = await as(a).deleteFiles({ filter: { id: { equalTo: createFileUpload.id } } });
+    assert.deepEqual(deleteFiles, [createFileUpload.id]);
+  },
+};
+
 module.exports = {
   ...docs,
   ...tokens,
@@ -1448,4 +1579,5 @@ module.exports = {
   ...order,
   ...errors,
   ...transport,
+  ...files,
 };

@@ -74,6 +74,8 @@ def test_iso_round_trip() -> None:
     moment = parse_iso("2024-05-06T07:08:09.123Z")
     assert to_iso(moment) == "2024-05-06T07:08:09.123Z"
     assert parse_iso("2024-05-06") == datetime(2024, 5, 6, tzinfo=UTC)
+    with pytest.raises(ValueError):  # before the first moment a datetime holds: bad input, not a crash
+        parse_iso("0001-01-01T00:00:00+01:00")
 
 
 @pytest.mark.parametrize(
@@ -94,7 +96,14 @@ def test_reset_forgets_everything_and_restarts_ids() -> None:
     assert user.id == first_id
     service.create_conversation(SUPER_ADMIN, title="t", owner_id=user.id, member_ids=[user.id])
     store.reset()
-    assert store.world == World(roles=dict(store.role_definitions))
+    fresh = World(roles=dict(store.role_definitions))
+    store.add_categories(fresh)  # every world, even an empty one, holds the file categories
+    assert store.world == fresh
+    assert {c.key for c in fresh.file_categories.values()} == {
+        "CHAT_FILES",
+        "USER_FILES",
+        "USER_AVATAR_FILES",
+    }
 
 
 def test_deleting_a_conversation_cleans_every_index() -> None:

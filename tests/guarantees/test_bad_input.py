@@ -4,7 +4,8 @@ Each case sends one bad request (through httpx, or a raw socket where httpx cann
 checks that roqmock
 
 - answers a 4xx (never a 5xx, never a hang) within :data:`QUICK` seconds,
-- in ROQ's error shape: the GraphQL envelope on the two graphs, NestJS's REST object elsewhere,
+- in ROQ's error shape: the GraphQL envelope on the two graphs, NestJS's REST object elsewhere (S3's
+  XML error body on the two doors of file bytes, the upload and the download, as S3 answers there),
 - with the expected ``errorCode``,
 - changes nothing: the world (``GET /__roqmock/state``), sessions and faults are as before, and the
   journal gained exactly one failed call for a call on a graph (one refused before it ran as the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import hmac
 import json
 import re
 import socket
@@ -39,7 +41,9 @@ import httpx
 import jwt
 import pytest
 from support.fuzz_checks import graph_path, graphql_envelope_problems, nest_error_problems
+from support.s3_forms import FORM_DATA_BOUNDARY, error_of, multipart, now_ms, repolicy, signed_form
 
+from roqmock import uploads
 from roqmock.api.cost import DEFAULT_MAX_COST
 from roqmock.api.engine import MAX_TOKENS
 from roqmock.testing import RoqServer, start_server
@@ -1311,3 +1315,444 @@ def test_a_mutation_in_a_get_on_the_graph_never_runs(fresh: Ctx) -> None:
         405,
         False,
     )
+
+
+# ---------------------------------------------------------------- the doors of file bytes: S3's XML
+# The upload and download endpoints take no ROQ credentials (the signed form or URL is the permission)
+# and refuse as S3 does: its XML error body, a 4xx, nothing changed. Every POST of a form, and every
+# GET of a file, is journaled in the world it names (``upload``, ``download``: anonymous when refused).
+
+UPLOAD = uploads.UPLOAD_PATH
+UPLOAD_TYPE = f"multipart/form-data; boundary={FORM_DATA_BOUNDARY}"
+NO_SUCH_FILE = "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+
+
+@dataclass(frozen=True)
+class S3Case:
+    build: Callable[[Ctx], Req]
+    status: int
+    code: str
+    journal: str | None  # the operation journaled, if any
+
+
+def s3_case(id: str, build: Callable[[Ctx], Req], status: int, code: str, journal: str | None) -> Any:
+    return pytest.param(S3Case(build, status, code, journal), id=id)
+
+
+def form(c: Ctx, file_id: str = NO_SUCH_FILE, **options: Any) -> dict[str, str]:
+    return signed_form(SECRET, base_url=c.url, environment_id=c.environment_id, file_id=file_id, **options)
+
+
+def ready_file(c: Ctx) -> str:
+    return next(file.id for file in c.server.world.files if file.status == "ready")
+
+
+def pending_file(c: Ctx) -> str:
+    """A file whose bytes never came (seeded files have theirs)."""
+    client = c.server.as_super_admin()
+    return str(client.create_file_upload("pending.txt", "text/plain", "CHAT_FILES")["createFileUpload"]["id"])
+
+
+def post_form(
+    content: Callable[[Ctx], bytes] | bytes,
+    *,
+    content_type: str | None = UPLOAD_TYPE,
+    path: str = UPLOAD,
+    method: str = "POST",
+    extra: Mapping[str, str | bytes] | None = None,
+) -> Callable[[Ctx], Req]:
+    def build(c: Ctx) -> Req:
+        headers: dict[str, str | bytes] = {} if content_type is None else {"content-type": content_type}
+        return Req(method, path, {**headers, **(extra or {})}, _value(content, c))
+
+    return build
+
+
+def raw_upload(length: int, content: bytes = b"") -> Callable[[Ctx], Req]:
+    head = f"POST {UPLOAD} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: {UPLOAD_TYPE}\r\n"
+    head += f"content-length: {length}\r\n"
+    return lambda c: Req("POST", UPLOAD, raw=(head + "\r\n").encode() + content)
+
+
+def part(headers: str, value: bytes = b"v") -> bytes:
+    return f"--{FORM_DATA_BOUNDARY}\r\n{headers}\r\n\r\n".encode() + value + b"\r\n"
+
+
+def with_fields(c: Ctx, raw: bytes) -> bytes:
+    """A valid form's fields, then ``raw`` parts, then a file."""
+    fields = multipart(form(c).items(), None, closed=False)
+    return fields + raw + multipart([], b"x")
+
+
+def file_url(
+    file: Callable[[Ctx], str] = ready_file, *, damage: Callable[[str], str] = lambda url: url, **options: Any
+) -> Callable[[Ctx], str]:
+    def build(c: Ctx) -> str:
+        url = uploads.download_url(
+            SECRET,
+            base_url=c.url,
+            file_id=file(c),
+            environment_id=c.environment_id,
+            name="a.txt",
+            now_ms=options.get("at_ms", now_ms()),
+            lifetime_s=options.get("lifetime_s", 60),
+        )
+        return damage(url.removeprefix(c.url))
+
+    return build
+
+
+def get_file(url: Callable[[Ctx], str], *, method: str = "GET") -> Callable[[Ctx], Req]:
+    return lambda c: Req(method, url(c))
+
+
+def _signed_garbage_policy(c: Ctx) -> bytes:
+    signature = hmac.new(SECRET.encode(), b"!!not-base64!!", hashlib.sha256).hexdigest()
+    fields = {**form(c), "policy": "!!not-base64!!", "x-amz-signature": signature}
+    return multipart(fields.items(), b"x")
+
+
+def _streamed_over_max(c: Ctx) -> Callable[[], Iterable[bytes]]:
+    head = multipart(form(c, max_size=1024).items(), b"", closed=False)[: -len(b"\r\n")]
+
+    def chunks() -> Iterable[bytes]:
+        yield head
+        for _ in range(64):  # 2 MiB for a form of 1 KiB
+            yield b"z" * 32768
+
+    return chunks
+
+
+S3_CASES = [
+    # ------------------------------------------------ the signed policy
+    s3_case(
+        "upload-forged-signature",
+        post_form(lambda c: multipart({**form(c), "x-amz-signature": "ab" * 32}.items(), b"x")),
+        403,
+        "SignatureDoesNotMatch",
+        "upload",
+    ),
+    s3_case(
+        "upload-signed-with-another-secret",
+        post_form(
+            lambda c: multipart(
+                signed_form(
+                    OTHER_SECRET, base_url=c.url, environment_id=c.environment_id, file_id=NO_SUCH_FILE
+                ).items(),
+                b"x",
+            )
+        ),
+        403,
+        "SignatureDoesNotMatch",
+        "upload",
+    ),
+    s3_case(
+        "upload-policy-changed",
+        post_form(lambda c: multipart(repolicy(form(c), maxSize=10**12).items(), b"x")),
+        403,
+        "SignatureDoesNotMatch",
+        "upload",
+    ),
+    s3_case(
+        "upload-without-policy",
+        post_form(lambda c: multipart([(k, v) for k, v in form(c).items() if k != "policy"], b"x")),
+        403,
+        "AccessDenied",
+        "upload",
+    ),
+    s3_case(
+        "upload-without-signature",
+        post_form(lambda c: multipart([(k, v) for k, v in form(c).items() if k != "x-amz-signature"], b"x")),
+        403,
+        "AccessDenied",
+        "upload",
+    ),
+    s3_case(
+        "upload-policy-signed-garbage",
+        post_form(_signed_garbage_policy),
+        400,
+        "InvalidPolicyDocument",
+        "upload",
+    ),
+    s3_case(
+        "upload-expired",
+        post_form(lambda c: multipart(form(c, at_ms=now_ms() - 120_000, lifetime_s=60).items(), b"x")),
+        403,
+        "AccessDenied",
+        "upload",
+    ),
+    s3_case(
+        "upload-key-elsewhere",
+        post_form(lambda c: multipart({**form(c), "key": "elsewhere/a.txt"}.items(), b"x")),
+        403,
+        "AccessDenied",
+        "upload",
+    ),
+    s3_case(
+        "upload-without-key",
+        post_form(lambda c: multipart([(k, v) for k, v in form(c).items() if k != "key"], b"x")),
+        400,
+        "InvalidArgument",
+        "upload",
+    ),
+    s3_case(
+        "upload-content-type-other-than-the-policys",
+        post_form(lambda c: multipart({**form(c), "Content-Type": "text/html"}.items(), b"<script>")),
+        403,
+        "AccessDenied",
+        "upload",
+    ),
+    # ------------------------------------------------ sizes
+    s3_case(
+        "upload-one-byte-over-max-size",
+        post_form(lambda c: multipart(form(c, max_size=8).items(), b"123456789")),
+        400,
+        "EntityTooLarge",
+        "upload",
+    ),
+    s3_case(
+        "upload-2-mib-streamed-to-a-1-kib-form",
+        lambda c: Req("POST", UPLOAD, {"content-type": UPLOAD_TYPE}, _streamed_over_max(c)),
+        400,
+        "EntityTooLarge",
+        "upload",
+    ),
+    s3_case("upload-announcing-10-tib", raw_upload(10 * 1024**4), 400, "EntityTooLarge", "upload"),
+    s3_case(
+        "upload-fields-over-their-allowance",
+        post_form(lambda c: multipart({**form(c), "x-ignore": "p" * 70_000}.items(), b"x")),
+        400,
+        "MaxPostPreDataLengthExceeded",
+        "upload",
+    ),
+    s3_case(
+        "upload-ten-thousand-empty-fields",
+        post_form(
+            lambda c: b"".join(
+                part(f'Content-Disposition: form-data; name="f{i}"', b"") for i in range(10_000)
+            )
+        ),
+        400,
+        "MaxPostPreDataLengthExceeded",
+        "upload",
+    ),
+    s3_case(
+        "upload-headers-over-16-kib",
+        post_form(lambda c: multipart(form(c).items(), b"x"), extra={"x-padding": "h" * HEADER_LIMIT}),
+        400,
+        "RequestHeaderSectionTooLarge",
+        "upload",
+    ),
+    # ------------------------------------------------ the body is not a form with a file
+    s3_case("upload-empty-body", post_form(b""), 400, "MalformedPOSTRequest", "upload"),
+    s3_case(
+        "upload-json",
+        post_form(b'{"file": "x"}', content_type=JSON_TYPE),
+        400,
+        "MalformedPOSTRequest",
+        "upload",
+    ),
+    s3_case(
+        "upload-no-content-type", post_form(b"x", content_type=None), 400, "MalformedPOSTRequest", "upload"
+    ),
+    s3_case(
+        "upload-multipart-without-boundary",
+        post_form(b"x", content_type="multipart/form-data"),
+        400,
+        "MalformedPOSTRequest",
+        "upload",
+    ),
+    s3_case(
+        "upload-boundary-of-300-chars",
+        post_form(b"x", content_type="multipart/form-data; boundary=" + "b" * 300),
+        400,
+        "MalformedPOSTRequest",
+        "upload",
+    ),
+    s3_case("upload-garbage", post_form(b"\x00\xff" * 100), 400, "MalformedPOSTRequest", "upload"),
+    s3_case(
+        "upload-part-without-a-name",
+        post_form(lambda c: with_fields(c, part("Content-Disposition: form-data"))),
+        400,
+        "MalformedPOSTRequest",
+        "upload",
+    ),
+    s3_case(
+        "upload-part-without-a-disposition",
+        post_form(lambda c: with_fields(c, part("Content-Type: text/plain"))),
+        400,
+        "MalformedPOSTRequest",
+        "upload",
+    ),
+    s3_case(
+        "upload-part-with-50-headers",
+        post_form(lambda c: with_fields(c, part("\r\n".join(f"X-H{i}: v" for i in range(50))))),
+        400,
+        "MalformedPOSTRequest",
+        "upload",
+    ),
+    s3_case(
+        "upload-part-header-of-8-kib",
+        post_form(lambda c: with_fields(c, part(f'Content-Disposition: form-data; name="{"n" * 8192}"'))),
+        400,
+        "MalformedPOSTRequest",
+        "upload",
+    ),
+    s3_case(
+        "upload-a-field-twice",
+        post_form(lambda c: multipart([*form(c).items(), ("key", "again")], b"x")),
+        400,
+        "InvalidArgument",
+        "upload",
+    ),
+    s3_case(
+        "upload-without-a-file",
+        post_form(lambda c: multipart(form(c).items(), None)),
+        400,
+        "InvalidArgument",
+        "upload",
+    ),
+    s3_case(
+        "upload-cut-inside-the-file",
+        post_form(lambda c: multipart(form(c).items(), b"half", closed=False)[:-2]),
+        400,
+        "IncompleteBody",
+        "upload",
+    ),
+    s3_case(
+        # Once the file's part ended, what follows is not awaited (S3 ignores it): the answer comes at once.
+        "upload-announcing-more-than-the-form-it-sends",
+        lambda c: raw_upload(10_000, multipart(form(c).items(), b"x"))(c),
+        404,
+        "NoSuchKey",
+        "upload",
+    ),
+    # ------------------------------------------------ the file and the world
+    s3_case(
+        "upload-for-no-such-file",
+        post_form(lambda c: multipart(form(c).items(), b"x")),
+        404,
+        "NoSuchKey",
+        "upload",
+    ),
+    s3_case(
+        "upload-for-a-ready-file",
+        post_form(lambda c: multipart(form(c, ready_file(c)).items(), b"x")),
+        403,
+        "InvalidObjectState",
+        "upload",
+    ),
+    s3_case(
+        "upload-in-a-session-that-does-not-exist",
+        post_form(lambda c: multipart(form(c).items(), b"x"), extra={"x-roqmock-session": "never-made"}),
+        404,
+        "NoSuchKey",
+        None,
+    ),
+    s3_case(
+        "upload-in-a-session-of-a-bad-name",
+        post_form(lambda c: multipart(form(c).items(), b"x"), extra={"x-roqmock-session": "a b/c"}),
+        404,
+        "NoSuchKey",
+        None,
+    ),
+    s3_case("upload-get", post_form(b"", method="GET", content_type=None), 405, "MethodNotAllowed", None),
+    s3_case(
+        "upload-put",
+        post_form(lambda c: multipart(form(c).items(), b"x"), method="PUT"),
+        405,
+        "MethodNotAllowed",
+        None,
+    ),
+    s3_case("upload-under-the-path", post_form(b"", path=UPLOAD + "/x"), 404, "NoSuchKey", None),
+    # ------------------------------------------------ downloads
+    s3_case(
+        "download-forged",
+        get_file(file_url(damage=lambda u: u.replace("signature=", "signature=0"))),
+        403,
+        "SignatureDoesNotMatch",
+        "download",
+    ),
+    s3_case(
+        "download-of-another-file",
+        get_file(file_url(damage=lambda u: u.replace(u.split("/")[3], NO_SUCH_FILE))),
+        403,
+        "SignatureDoesNotMatch",
+        "download",
+    ),
+    s3_case(
+        "download-expired",
+        get_file(file_url(at_ms=now_ms() - 120_000, lifetime_s=60)),
+        403,
+        "AccessDenied",
+        "download",
+    ),
+    s3_case(
+        "download-unsigned",
+        get_file(lambda c: f"{uploads.DOWNLOAD_PATH}/{ready_file(c)}/a.txt"),
+        403,
+        "AccessDenied",
+        "download",
+    ),
+    s3_case(
+        "download-expiry-not-a-number",
+        get_file(file_url(damage=lambda u: re.sub(r"expires=\d+", "expires=soon", u))),
+        403,
+        "SignatureDoesNotMatch",
+        "download",
+    ),
+    s3_case(
+        "download-of-no-such-file", get_file(file_url(lambda c: NO_SUCH_FILE)), 404, "NoSuchKey", "download"
+    ),
+    s3_case(
+        "download-of-a-file-without-bytes", get_file(file_url(pending_file)), 404, "NoSuchKey", "download"
+    ),
+    s3_case(
+        "download-without-a-name",
+        get_file(lambda c: f"{uploads.DOWNLOAD_PATH}/{NO_SUCH_FILE}"),
+        404,
+        "NoSuchKey",
+        "download",
+    ),
+    s3_case(
+        "download-deleted",
+        get_file(file_url(), method="DELETE"),
+        405,
+        "MethodNotAllowed",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize("expected", S3_CASES)
+def test_bad_file_bytes_are_refused_in_s3s_xml_harmlessly(fresh: Ctx, expected: S3Case) -> None:
+    ctx = fresh
+    req = expected.build(ctx)
+    before = snapshot(ctx, "before the request")
+
+    answer = _send(ctx, req)
+
+    shown = answer.content[:400]
+    assert answer.status == expected.status, f"expected {expected.status}, got {answer.status}: {shown!r}"
+    assert answer.content_type == "application/xml", f"content-type {answer.content_type!r}: {shown!r}"
+    code, message = error_of(answer.content)  # what ROQ's UI reads with xml2js: Error.Message
+    assert code == expected.code and message, shown
+    assert answer.elapsed < QUICK, f"answered in {answer.elapsed:.2f} s, over {QUICK} s"
+
+    after = snapshot(ctx, "after the request")
+    assert after.state_sha256 == before.state_sha256, "the world changed"
+    assert after.sessions == before.sessions, f"sessions changed: {before.sessions} -> {after.sessions}"
+    assert after.calls[: len(before.calls)] == before.calls, "the journal's earlier calls changed"
+    new_calls = after.calls[len(before.calls) :]
+    if expected.journal is None:
+        assert new_calls == [], new_calls
+    else:
+        (call,) = new_calls
+        assert (call["operation"], call["caller"], call["status"], call["errorCode"], call["ok"]) == (
+            expected.journal,
+            "anonymous",
+            answer.status,
+            code,
+            False,
+        )
+    assert _healthy(ctx, 5), "the server is not healthy after the request"

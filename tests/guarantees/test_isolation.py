@@ -146,6 +146,9 @@ class Model:
 # ---------------------------------------------------------------- strategies
 
 
+WALL_MS = 1_900_000_000_000
+
+
 @st.composite
 def isolation_worlds(draw: st.DrawFn) -> Roq:
     """A seeded world whose users (the bot too) hold random sets of roles."""
@@ -159,6 +162,7 @@ def isolation_worlds(draw: st.DrawFn) -> Roq:
     roq = Roq.create(
         seed=draw(st.integers(0, 2**32 - 1), label="seed"), size=size, settings=SETTINGS, engine=ENGINE
     )
+    roq.mock.wall_ms = lambda: WALL_MS  # the download URLs every caller gets are signed alike
     admin = roq.as_super_admin()
     everyone = [*roq.world.users, *([roq.world.bot] if roq.world.bot else [])]
     for user in everyone:
@@ -457,13 +461,18 @@ NESTED_RULES: dict[tuple[str, str], NestedRule] = {
     ("ConversationModel", "tags"): lambda root, parent, row: root.conversation(row["conversationId"]),
     ("MessageModel", "file"): lambda root, parent, row: root.file(row["id"]),
     ("FileModel", "createdByUser"): lambda root, parent, row: root.user(row["id"]),
+    # A message link shows with its message; an association made by createFileAssociation with its file.
     ("FileModel", "fileAssociations"): lambda root, parent, row: (
-        row["entityName"] == "message" and root.message(row["entityReference"])
+        root.message(row["entityReference"]) if row["entityName"] == "message" else root.file(parent["id"])
     ),
+    ("FileAssociationModel", "file"): lambda root, parent, row: root.file(row["id"]),
     ("FileModel", "fileCategory"): lambda root, parent, row: root.file(parent["id"]),
     ("UserModel", "tenant"): lambda root, parent, row: root.user(parent["id"]),
     ("UserModel", "roles"): lambda root, parent, row: root.user(parent["id"]),
     ("UserModel", "userGroups"): lambda root, parent, row: root.user(parent["id"]),
+    # Categories are the environment's configuration: every caller reads them (no content groups).
+    ("FileCategoryModel", "fileCategoryContentGroups"): lambda root, parent, row: True,
+    ("FileCreateUploadModel", "fileCategory"): lambda root, parent, row: True,  # createFileUpload's answer
 }
 # What the rules read off a nested record, selected beside its id.
 LINK_FIELDS = {
@@ -647,6 +656,7 @@ def test_nested_fields_show_only_what_the_root_fields_show(data: st.DataObject) 
     reference = Roq(
         RoqMock(SETTINGS, baseline=Baseline(state=compiled.mock.dump_state()), engine=REFERENCE_ENGINE)
     )
+    reference.mock.wall_ms = compiled.mock.wall_ms
     world = compiled.world
     people = {user.reference: user for user in [*world.users, *([world.bot] if world.bot else [])]}
     references = st.lists(st.sampled_from(sorted(people)), min_size=1, max_size=3, unique=True)

@@ -15,6 +15,7 @@ RECORD_TABLES = (
     "users",
     "file_categories",
     "files",
+    "file_associations",
     "conversations",
     "members",
     "tags",
@@ -45,4 +46,6 @@ def indexes(world: World, *, empty_user_sets: bool = True) -> dict[str, Any]:
         },
         "messages_by_file": {k: [m.id for m in v] for k, v in sorted(world.messages_by_file.items())},
         "role_keys": {u.id: list(u.role_keys) for u in world.users.values()},
+        "file_bytes": {k: len(v) for k, v in sorted(world.file_bytes.items())},
+        "file_bytes_total": world.file_bytes_total,
     }

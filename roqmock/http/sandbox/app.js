@@ -65,7 +65,15 @@ const DOCUMENTS = {
   unassignTagsFromConversation(conversationId: $conversationId, tags: $tags)
 }`,
   createMessage: 'mutation createMessage($message: MessageCreateDto!) { createMessage(message: $message) }',
+  // ROQ's chat UI's own file documents (@roq/ui-react, lib/graphql/files/mutations.js), named as the keys.
+  createFileUpload: `mutation createFileUpload($createFileDto: FileCreateDto!) {
+  createFileUpload(createFileDto: $createFileDto) { id name formFields uploadUrl contentType }
+}`,
+  updateFileStatus: `mutation updateFileStatus($id: ID!, $status: FileStatusEnum!) {
+  updateFileStatus(id: $id, status: $status) { id name url createdAt }
+}`,
 };
+const CHAT_FILES = 'CHAT_FILES'; // the category ROQ's chat UI uploads into
 
 // ------------------------------------------------------------------ state
 
@@ -771,7 +779,7 @@ function attachment(file, url) {
     h('span', { class: 'file-icon', 'aria-hidden': 'true' }, (file.name.split('.').pop() || 'file').slice(0, 4)),
     h('span', { class: 'file-text' }, h('span', { class: 'file-name', 'data-testid': 'attachment-name' }, file.name), h('span', { class: 'muted' }, file.contentType)),
     url
-      ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'attachment-link', title: 'URL from the messageFileUrl query' }, 'Open')
+      ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', download: file.name, 'data-testid': 'attachment-link', title: 'URL from the messageFileUrl query' }, 'Open')
       : h('span', { class: 'muted' }, 'no link'),
   );
 }
@@ -784,10 +792,15 @@ function composer() {
     placeholder: 'Write a message… (markdown: **bold**, _italic_, `code`, [link](https://…), - lists)',
     'aria-label': 'New message',
   });
+  const picker = h('input', { type: 'file', id: 'composer-file', class: 'visually-hidden', 'data-testid': 'composer-file', 'aria-label': 'Attach a file' });
+  const attach = h('label', { for: 'composer-file', class: 'button', 'data-testid': 'composer-attach', title: 'createFileUpload, the presigned POST, updateFileStatus(ready), createMessage with its fileId' }, 'Attach a file');
+  picker.addEventListener('change', () => sendFile(attach, picker));
   const form = h(
     'form',
     { class: 'composer', 'data-testid': 'composer', onsubmit: (event) => { event.preventDefault(); sendMessage(form, input); } },
     input,
+    picker,
+    attach,
     h('button', { type: 'submit', class: 'button primary', 'data-testid': 'composer-send' }, 'Send'),
   );
   input.addEventListener('keydown', (event) => {
@@ -812,6 +825,50 @@ async function sendMessage(form, input) {
     input.value = '';
     await loadMessages();
   });
+}
+
+/** A file message, as ROQ's chat UI sends one: createFileUpload, the bytes posted to its presigned form
+ * (every field, then `file`), updateFileStatus(ready), then createMessage with the file's id. */
+async function sendFile(label, picker) {
+  const file = picker.files[0];
+  if (!file) return;
+  label.classList.add('busy');
+  await act(null, async () => {
+    try {
+      const contentType = file.type || 'application/octet-stream';
+      const created = (
+        await graphql('createFileUpload', { createFileDto: { name: file.name, contentType, fileCategory: CHAT_FILES } }, state.me.id)
+      ).createFileUpload;
+      const maxSize = Number(created.formFields.maxSize);
+      if (!maxSize) throw new Error('Max file size is missing');
+      if (file.size > maxSize) throw new Error(`${file.name} is ${file.size} bytes, over the ${maxSize} bytes its category allows`);
+      const form = new FormData();
+      for (const [key, value] of Object.entries(created.formFields)) form.append(key, String(value));
+      form.append('file', file);
+      const posted = await fetch(created.uploadUrl, { method: 'POST', body: form });
+      if (!posted.ok) {
+        await graphql('updateFileStatus', { id: created.id, status: 'error' }, state.me.id);
+        throw s3Error(posted.status, await posted.text());
+      }
+      await graphql('updateFileStatus', { id: created.id, status: 'ready' }, state.me.id);
+      await graphql(
+        'createMessage',
+        { message: { authorId: state.me.id, body: file.name, conversationId: state.openId, isSystem: false, fileId: created.id } },
+        state.me.id,
+      );
+      await loadMessages();
+    } finally {
+      picker.value = '';
+      label.classList.remove('busy');
+    }
+  }, 'Could not send the file');
+}
+
+/** S3's XML error body (`<Error><Code/><Message/></Error>`), as ROQ's UI reads it. */
+function s3Error(status, text) {
+  const xml = new DOMParser().parseFromString(text, 'application/xml');
+  const read = (tag) => (xml.querySelector(`Error > ${tag}`) || {}).textContent;
+  return new RoqError({ statusCode: status, errorCode: read('Code') || 'UPLOAD_FAILED', message: read('Message') || text, operation: 'upload' });
 }
 
 async function deleteConversation(button, conversation) {

@@ -22,6 +22,7 @@ from graphql import (
     GraphQLType,
     build_schema,
 )
+from support.graphql_documents import FILE_MUTATIONS
 from support.sdk_types import SdkNotInstalledError, SdkTypes, TypeRef, load_sdk_types, parse_type_expr
 
 from roqmock.sdl import load_sdl
@@ -31,16 +32,6 @@ pytestmark = pytest.mark.sdk
 
 SCHEMA: GraphQLSchema = build_schema(load_sdl())
 
-FILE_MUTATIONS = (
-    "createFileUpload",
-    "updateFileStatus",
-    "updateFile",
-    "makeFilePublic",
-    "makeFilePrivate",
-    "deleteFiles",
-    "createFileAssociation",
-    "deleteFileAssociations",
-)
 ROOT_FIELDS = {
     "Query": {
         "conversations",

@@ -19,6 +19,7 @@ from unittest import mock
 
 from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
+from support.graphql_documents import FILE_MUTATIONS
 from support.world_snapshot import indexes
 
 from roqmock import documents
@@ -224,18 +225,6 @@ def mutations(draw: st.DrawFn, roq: Roq, kinds: list[str] = MUTATIONS) -> Mutati
     assume(present)
     tags = draw(st.lists(st.sampled_from([*present, "absent"]), min_size=1, max_size=5), label="tags")
     return Mutation(kind, documents.UNASSIGN_TAGS, {"conversationId": conversation.id, "tags": tags}, owner)
-
-
-FILE_MUTATIONS = {
-    "createFileUpload",
-    "updateFileStatus",
-    "updateFile",
-    "makeFilePublic",
-    "makeFilePrivate",
-    "deleteFiles",
-    "createFileAssociation",
-    "deleteFileAssociations",
-}
 
 
 @st.composite

@@ -930,3 +930,16 @@ def _weighted(options: Sequence[tuple[int, st.SearchStrategy[Any]]], roll: int) 
             return strategy
         roll -= weight
     return options[-1][1]
+
+
+# Every mutation of ROQ's file flow (issue 13): the SDK's uploadFile and file management.
+FILE_MUTATIONS = (
+    "createFileUpload",
+    "updateFileStatus",
+    "updateFile",
+    "makeFilePublic",
+    "makeFilePrivate",
+    "deleteFiles",
+    "createFileAssociation",
+    "deleteFileAssociations",
+)

@@ -402,7 +402,7 @@ def test_root_field_args_are_exactly_roqs(sdk: SdkTypes, root: str, field_name: 
 
 
 def test_ui_filter_on_user_groups_is_roqs(sdk: SdkTypes) -> None:
-    """``UserFilterArgType`` is a supporting type (a subset of ROQ's), but the UI's ``userGroupId`` is in it."""
+    """``UserFilterArgType`` is a supporting type (a subset of ROQ's) that holds the UI's ``userGroupId``."""
     assert our_field_types("UserFilterArgType")["userGroupId"] == "UserGroupIdFilterArgType"
     assert str(sdk.types["UserFilterArgType"]["userGroupId"]) == "UserGroupIdFilterArgType"
 

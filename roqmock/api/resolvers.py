@@ -17,6 +17,7 @@ from roqmock.domain.permissions import Actor
 from roqmock.domain.roles import Role
 from roqmock.domain.service import ChatService
 from roqmock.domain.specs import role_id
+from roqmock.domain.translations import Translation, TranslationKey
 
 
 class FileLinks(Protocol):
@@ -118,6 +119,32 @@ def _users(_: None, info: Info, **kwargs: Any) -> Page[User]:
 def _user(_: None, info: Info, id: str) -> User:
     ctx = _ctx(info)
     return ctx.service.user(ctx.actor, id)
+
+
+@query.field("userProfiles")
+def _user_profiles(_: None, info: Info, **kwargs: Any) -> Page[User]:
+    ctx = _ctx(info)
+    return ctx.service.user_profiles(ctx.actor, _list_args(kwargs))
+
+
+@query.field("userProfile")
+def _user_profile(_: None, info: Info, id: str) -> User:
+    ctx = _ctx(info)
+    return ctx.service.user_profile(ctx.actor, id)
+
+
+@query.field("userAccess")
+def _user_access(_: None, info: Info) -> dict[str, Any]:
+    ctx = _ctx(info)
+    return ctx.service.user_access(ctx.actor)
+
+
+@query.field("translationKeys")
+def _translation_keys(
+    _: None, info: Info, searchTerm: str | None = None, **kwargs: Any
+) -> Page[TranslationKey]:
+    ctx = _ctx(info)
+    return ctx.service.translation_keys(ctx.actor, _list_args(kwargs), searchTerm)
 
 
 @query.field("files")
@@ -358,6 +385,22 @@ def _user_groups(user: User, info: Info) -> Page[Any]:
     return Page([], 0)
 
 
+profile_type = ObjectType("UserProfileModel")
+
+
+@profile_type.field("connectedProviders")
+def _connected_providers(user: User, info: Info) -> list[Any]:
+    return []  # roqmock's users sign in with no outside identity provider
+
+
+translation_key_type = ObjectType("TranslationKeyModel")
+
+
+@translation_key_type.field("translations")
+def _translations(key: TranslationKey, info: Info, **kwargs: Any) -> Page[Translation]:
+    return _ctx(info).service.translations(key, _list_args(kwargs))
+
+
 role_type = ObjectType("RoleModel")
 
 
@@ -432,6 +475,8 @@ BINDABLES: list[SchemaBindable] = [
     conversation_type,
     message_type,
     user_type,
+    profile_type,
+    translation_key_type,
     role_type,
     file_type,
     upload_type,

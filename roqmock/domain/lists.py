@@ -9,7 +9,8 @@ Every list query (conversations, messages, users, files, and the pages nested in
 * ``valueIn: []`` matches nothing and ``valueNotIn: []`` everything;
 * ``like``/``iLike`` are SQL patterns used verbatim (``%``, ``_``, backslash escapes), ``iLike`` ignores case;
 * a filter on a relation (a conversation's members, say) matches when any related row matches all of its
-  operators; a record with no related row matches as if the column were NULL (a LEFT JOIN);
+  operators; a record with no related row matches as if the column were NULL (a LEFT JOIN); ``all``
+  (user groups only) needs every listed id among the related rows, and ``all: []`` asks nothing;
 * ``search {key, value}`` is a case-sensitive substring match on the field ``key``, ANDed with the filter;
 * without ``order``: ``createdAt DESC``; ties are broken by ``id`` in the same direction; NULLs sort last
   ascending and first descending, as in PostgreSQL; strings compare by code point;
@@ -50,6 +51,7 @@ class Kind(Enum):
     ENUM = "enum"
     TEXT = "text"  # a free-text filter value: case-insensitive substring of any of the field's values
     NUMBER = "number"
+    GROUP_ID = "groupId"  # a user's groups: the id operators, and ``all`` (in every group listed)
 
 
 OPERATORS: Mapping[Kind, frozenset[str]] = {
@@ -60,6 +62,7 @@ OPERATORS: Mapping[Kind, frozenset[str]] = {
     Kind.MEMBER_ID: frozenset({"equalTo"}),
     Kind.ENUM: frozenset({"equalTo", "notEqualTo", "valueIn", "valueNotIn"}),
     Kind.TEXT: frozenset(),
+    Kind.GROUP_ID: frozenset({"equalTo", "notEqualTo", "valueIn", "valueNotIn", "all"}),
     Kind.NUMBER: frozenset(
         {
             "equalTo",
@@ -74,7 +77,7 @@ OPERATORS: Mapping[Kind, frozenset[str]] = {
     ),
 }
 
-_LIST_OPERATORS = frozenset({"valueIn", "valueNotIn"})
+_LIST_OPERATORS = frozenset({"valueIn", "valueNotIn", "all"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +232,19 @@ def _field_predicate(name: str, spec: FilterField[T], operators: Any) -> Callabl
     checks = [
         _operator_check(name, spec.kind, operator, operand)
         for operator, operand in operators.items()
-        if operator in OPERATORS[spec.kind] and (operand is not None or operator in ("equalTo", "notEqualTo"))
+        if operator in OPERATORS[spec.kind]
+        and operator != "all"
+        and (operand is not None or operator in ("equalTo", "notEqualTo"))
     ]
     get = spec.get
     if spec.many:
+        required = operators.get("all")
+        wanted = frozenset(_validated_operand(name, spec.kind, "all", required) if required else ())
 
         def related_match(record: T) -> bool:
             values = get(record) or (None,)
+            if wanted and not wanted <= {_norm(spec.kind, value) for value in values}:
+                return False
             return any(all(check(value) for check in checks) for value in values)
 
         return related_match
@@ -287,14 +296,17 @@ _DATE_COMPARISONS: Mapping[str, Callable[[Any, Any], bool]] = {
 }
 
 
+_UUID_KINDS = (Kind.ID, Kind.MEMBER_ID, Kind.GROUP_ID)
+
+
 def _norm(kind: Kind, value: Any) -> Any:
     # PostgreSQL compares uuids whatever their case.
-    return value.lower() if kind in (Kind.ID, Kind.MEMBER_ID) and isinstance(value, str) else value
+    return value.lower() if kind in _UUID_KINDS and isinstance(value, str) else value
 
 
 def _validated_operand(field_name: str, kind: Kind, operator: str, operand: Any) -> Any:
     values: Sequence[Any] = operand if operator in _LIST_OPERATORS else [operand]
-    if kind in (Kind.ID, Kind.MEMBER_ID):
+    if kind in _UUID_KINDS:
         for value in values:
             if not is_uuid(value):
                 message = (

@@ -16,6 +16,8 @@
 * Files: ``createFileUpload`` needs File create. Update (status, name, public/private, associations) and
   delete ``own``: the caller created the file; ``tenant``: its creator is in the caller's tenant; ``all``:
   any. A file the caller may read but not change is 403; one it may not read is 404 (FILE_NOT_FOUND).
+* ``userAccess`` (what ROQ's UI asks before it shows the chat) is read off the same roles: see
+  :meth:`Rules.user_access`.
 * A record read through a nested field (a file's creator, a message's file, a file's associations) goes
   through the same rule as its root field, and shows as ``null`` or not at all where that field hides it.
 """
@@ -24,10 +26,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from roqmock.domain.errors import Forbidden
-from roqmock.domain.roles import NO_PERMISSION, SUPER_ADMIN_SCOPE, Entity, Operation, Role, Scope, rule_name
+from roqmock.domain.roles import (
+    NO_PERMISSION,
+    SUPER_ADMIN_SCOPE,
+    Entity,
+    Operation,
+    Role,
+    Scope,
+    permission_text,
+    rule_name,
+)
 
 if TYPE_CHECKING:
     from roqmock.domain.coverage import Coverage
@@ -50,6 +61,14 @@ class Actor:
 SUPER_ADMIN = Actor()
 
 _BREADTH = {Scope.OWN: 0, Scope.TENANT: 1, Scope.ALL: 2}
+
+# The resources ROQ's UI checks in ``userAccess.platform`` and the entity each is granted by.
+_UI_RESOURCES: Mapping[str, Entity | None] = {
+    "conversation": Entity.CONVERSATION,
+    "file": Entity.FILE,
+    "userProfile": Entity.USER,
+    "userInvite": None,
+}
 
 
 def granted_scope(roles: Iterable[Role], entity: Entity, operation: Operation) -> Scope | None:
@@ -106,6 +125,46 @@ class Rules:
         if actor.is_super_admin:
             return Scope.ALL
         return granted_scope(self.roles_of(actor), entity, operation)
+
+    # -- what ROQ's UI is told
+
+    def user_access(self, actor: Actor) -> dict[str, Any]:
+        """``userAccess``: ``platform`` answers, for each resource ROQ's UI checks, whether the caller may
+        read, create, update and delete it (``hasAccess(resource, operation)`` reads these booleans);
+        ``project`` is empty (roqmock has no project resources); ``access`` lists the caller's roles and
+        granted permissions as roqmock's configuration spells them (``Conversation:read:own``).
+
+        ``conversation`` and ``file`` follow their entities; ``userProfile`` read follows User read, and
+        its other operations are false (roqmock changes no profile); ``userInvite`` is all false (roqmock
+        sends no invites). The super admin is granted everything."""
+
+        def granted(entity: Entity | None, operation: Operation) -> bool:
+            return entity is not None and self.scope(actor, entity, operation) is not None
+
+        platform = {
+            resource: {
+                operation.value: granted(entity, operation)
+                and (resource != "userProfile" or operation is Operation.READ)
+                for operation in Operation
+            }
+            for resource, entity in _UI_RESOURCES.items()
+        }
+        if actor.is_super_admin:
+            roles: list[str] = []
+            permissions = [
+                rule_name(entity, operation, None if operation is Operation.CREATE else Scope.ALL)
+                for entity in Entity
+                for operation in Operation
+            ]
+        else:
+            held = self.roles_of(actor)
+            roles = [role.key for role in held]
+            permissions = sorted({permission_text(p) for role in held for p in role.permissions})
+        return {
+            "access": {"superAdmin": actor.is_super_admin, "roles": roles, "permissions": permissions},
+            "platform": platform,
+            "project": {},
+        }
 
     # -- conversations
 

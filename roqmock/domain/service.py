@@ -14,7 +14,15 @@ from roqmock.domain.categories import content_type_allowed
 from roqmock.domain.clock import is_uuid
 from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, Conflict, NotFound, TooLarge, Unauthorized, ValidationError
-from roqmock.domain.lists import DEFAULT_MAX_LIMIT, ListArgs, Page, compile_list, run_list, run_ordered
+from roqmock.domain.lists import (
+    DEFAULT_MAX_LIMIT,
+    ListArgs,
+    ListSpec,
+    Page,
+    compile_list,
+    run_list,
+    run_ordered,
+)
 from roqmock.domain.models import (
     Conversation,
     ConversationTag,
@@ -33,11 +41,19 @@ from roqmock.domain.specs import (
     MEMBER_SPEC,
     MESSAGE_SPEC,
     TAG_SPEC,
+    USER_PROFILE_SPEC,
     USER_SPEC,
     conversation_spec,
     file_spec,
 )
 from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES, Store, World, natural_key
+from roqmock.domain.translations import (
+    TRANSLATION_KEY_SPEC,
+    TRANSLATION_KEYS,
+    TRANSLATION_SPEC,
+    Translation,
+    TranslationKey,
+)
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # The service account's user id when none is given: the creator of the files the super admin uploads.
@@ -261,6 +277,9 @@ class ChatService:
     # ------------------------------------------------------------ users
 
     def users(self, actor: Actor, args: ListArgs) -> Page[User]:
+        return self._users(actor, args, USER_SPEC)
+
+    def _users(self, actor: Actor, args: ListArgs, spec: ListSpec[User]) -> Page[User]:
         filters = dict(args.filter or {})
         deactivated = filters.pop("withDeactivated", None) or {}
         show_deactivated = deactivated.get("equalTo") is True or deactivated.get("notEqualTo") is False
@@ -272,7 +291,29 @@ class ChatService:
             if (show_deactivated or user.active) and rules.can_read_user(actor, user)
         )
         narrowed = ListArgs(filters, args.limit, args.offset, args.order, args.search)
-        return run_list(candidates, USER_SPEC, narrowed, max_limit=self.max_limit)
+        return run_list(candidates, spec, narrowed, max_limit=self.max_limit)
+
+    def user_profiles(self, actor: Actor, args: ListArgs) -> Page[User]:
+        """``userProfiles``: the users ``users`` shows ``actor`` (the same rules and deactivated switch),
+        with the profile's sorts."""
+        return self._users(actor, args, USER_PROFILE_SPEC)
+
+    def user_profile(self, actor: Actor, user_id: str) -> User:
+        """``userProfile(id)``: a user ``user(id)`` shows ``actor``; any other is 404 USER_NOT_FOUND."""
+        return self.user(actor, user_id)
+
+    def user_access(self, actor: Actor) -> dict[str, Any]:
+        """``userAccess``: what the caller's roles let it do, in the shape ROQ's UI reads."""
+        return self.rules.user_access(actor)
+
+    def translation_keys(self, actor: Actor, args: ListArgs, search_term: str | None) -> Page[TranslationKey]:
+        """``translationKeys``: roqmock's fixed catalogue of ROQ's UI keys (see domain.translations)."""
+        needle = (search_term or "").casefold()
+        keys = (key for key in TRANSLATION_KEYS if needle in key.key.casefold())
+        return run_list(keys, TRANSLATION_KEY_SPEC, args, max_limit=self.max_limit)
+
+    def translations(self, key: TranslationKey, args: ListArgs) -> Page[Translation]:
+        return run_list(key.translations, TRANSLATION_SPEC, args, max_limit=self.max_limit)
 
     def user_for_token(self, user_id: str) -> User:
         """The user a token is asked for (no permission decision: the service account asks)."""

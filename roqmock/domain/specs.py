@@ -107,6 +107,8 @@ USER_SPEC: ListSpec[User] = ListSpec(
         "roleKey": FilterField(Kind.STRING, lambda u: tuple(u.role_keys), many=True),
         "optedInAt": FilterField(Kind.DATE, lambda u: u.opted_in_at),
         "search": FilterField(Kind.TEXT, lambda u: (u.first_name, u.last_name, u.email)),
+        # roqmock has no user groups: every user is in none (a filter on groups matches as on NULL).
+        "userGroupId": FilterField(Kind.GROUP_ID, lambda u: (), many=True),
     },
     sorts={
         "active": lambda u: u.active,
@@ -192,4 +194,15 @@ FILE_CATEGORY_SPEC: ListSpec[FileCategory] = ListSpec(
     },
     search_keys={"key": lambda c: c.key, "name": lambda c: c.name},
     id_of=lambda c: c.id,
+)
+
+
+# ``userProfiles``: the users' list with the profile's four sorts (and createdAt, the default order).
+USER_PROFILE_SPEC: ListSpec[User] = ListSpec(
+    filters=USER_SPEC.filters,
+    sorts={
+        name: USER_SPEC.sorts[name] for name in ("createdAt", "firstName", "lastName", "locale", "timezone")
+    },
+    search_keys=USER_SPEC.search_keys,
+    id_of=USER_SPEC.id_of,
 )

@@ -32,6 +32,9 @@ pytestmark = pytest.mark.sdk
 
 SCHEMA: GraphQLSchema = build_schema(load_sdl())
 
+# The client graph's queries ROQ's chat UI sends (issue 14): each is ROQ's exactly, as are its types.
+UI_QUERIES = ("userAccess", "userProfiles", "userProfile", "translationKeys")
+
 ROOT_FIELDS = {
     "Query": {
         "conversations",
@@ -43,6 +46,7 @@ ROOT_FIELDS = {
         "files",
         "fileCategories",
         "fileCategory",
+        *UI_QUERIES,
     },
     "Mutation": {
         "createConversation",
@@ -107,7 +111,29 @@ FILE_TYPES = [
     "FileCategoryModel",
     "FileCategoryContentGroupPageModel",
 ]
-CHAT_TYPES += FILE_TYPES
+# ROQ's chat UI's client graph (issue 14): each of these is ROQ's exactly too, every field both ways.
+UI_TYPES = [
+    "UserAccessModel",
+    "UserProfileModel",
+    "UserProfilePageModel",
+    "UserConnectedProviderModel",
+    "UserProfileOrderArgType",
+    "UserProfileOrderSortEnum",
+    "UserProfileSearchArgType",
+    "UserSearchKeyEnum",
+    "UserGroupIdFilterArgType",
+    "TranslationKeyModel",
+    "TranslationKeyPageModel",
+    "TranslationKeyFilterArgType",
+    "TranslationKeyOrderArgType",
+    "TranslationKeyOrderSortEnum",
+    "TranslationModel",
+    "TranslationPageModel",
+    "TranslationFilterArgType",
+    "TranslationOrderArgType",
+    "TranslationOrderSortEnum",
+]
+CHAT_TYPES += FILE_TYPES + UI_TYPES
 CHAT_ROOT_FIELDS = [
     ("Query", "conversations"),
     ("Query", "messages"),
@@ -120,6 +146,7 @@ CHAT_ROOT_FIELDS = [
     ("Query", "fileCategories"),
     ("Query", "fileCategory"),
     *(("Mutation", name) for name in FILE_MUTATIONS),
+    *(("Query", name) for name in UI_QUERIES),
 ]
 
 CONVERSATION_MODEL_FIELDS = {
@@ -371,6 +398,19 @@ def test_root_field_args_are_exactly_roqs(sdk: SdkTypes, root: str, field_name: 
         assert not ours, f"{where}: ours takes {sorted(ours)}, ROQ's takes no arguments"
         return
     problems = diff(f"{where}({args_type_name(root, field_name)})", ours, roqs, exact=True)
+    assert not problems, "\n".join(problems)
+
+
+def test_ui_filter_on_user_groups_is_roqs(sdk: SdkTypes) -> None:
+    """``UserFilterArgType`` is a supporting type (a subset of ROQ's) that holds the UI's ``userGroupId``."""
+    assert our_field_types("UserFilterArgType")["userGroupId"] == "UserGroupIdFilterArgType"
+    assert str(sdk.types["UserFilterArgType"]["userGroupId"]) == "UserGroupIdFilterArgType"
+
+
+def test_translations_field_args_are_exactly_roqs(sdk: SdkTypes) -> None:
+    ours = our_args("TranslationKeyModel", "translations")
+    roqs = sdk_args(sdk, "TranslationKeyModel", "translations") or {}
+    problems = diff("TranslationKeyModel.translations", ours, roqs, exact=True)
     assert not problems, "\n".join(problems)
 
 

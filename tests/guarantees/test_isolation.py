@@ -473,6 +473,9 @@ NESTED_RULES: dict[tuple[str, str], NestedRule] = {
     # Categories are the environment's configuration: every caller reads them (no content groups).
     ("FileCategoryModel", "fileCategoryContentGroups"): lambda root, parent, row: True,
     ("FileCreateUploadModel", "fileCategory"): lambda root, parent, row: True,  # createFileUpload's answer
+    # ROQ's UI's queries (issue 14): a profile has no providers in roqmock; translations are every caller's.
+    ("UserProfileModel", "connectedProviders"): lambda root, parent, row: root.user(parent["id"]),
+    ("TranslationKeyModel", "translations"): lambda root, parent, row: True,
 }
 # What the rules read off a nested record, selected beside its id.
 LINK_FIELDS = {
@@ -572,6 +575,8 @@ def nested_edges(
             assert child is not None
             if _is_page(definition.type):
                 edge = Edge(value["data"], value["totalCount"], record)
+            elif isinstance(value, list):  # a plain list of records (a profile's connectedProviders)
+                edge = Edge(value, None, record)
             else:
                 edge = Edge([value] if value is not None else [], None, record)
             key = (type_.name, record["id"], name)

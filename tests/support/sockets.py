@@ -45,7 +45,7 @@ class LiveClient:
         self.client = socketio.AsyncClient(reconnection=False)
         self.events: list[tuple[str, Any]] = []
         self._arrived = asyncio.Condition()
-        self._seen = 0
+        self._taken: set[int] = set()
         self._refusal: Any = None
 
         async def catch_all(event: str, data: Any = None, *rest: Any) -> None:
@@ -85,11 +85,12 @@ class LiveClient:
         await self.client.emit(event, data, namespace=NAMESPACE)
 
     async def next(self, event: str) -> Any:
-        """The first event named ``event`` not returned by ``next`` before (waiting at most WAIT_S)."""
+        """The first event named ``event`` not returned by ``next`` before (waiting at most WAIT_S).
+        :attr:`events` keeps every event, taken or not."""
 
         def found() -> int | None:
-            for index in range(self._seen, len(self.events)):
-                if self.events[index][0] == event:
+            for index in range(len(self.events)):
+                if index not in self._taken and self.events[index][0] == event:
                     return index
             return None
 
@@ -97,9 +98,8 @@ class LiveClient:
             await asyncio.wait_for(self._arrived.wait_for(lambda: found() is not None), WAIT_S)
             index = found()
             assert index is not None
-            data = self.events[index][1]
-            self.events.pop(index)
-            return data
+            self._taken.add(index)
+            return self.events[index][1]
 
     def named(self, event: str) -> list[Any]:
         return [data for name, data in self.events if name == event]

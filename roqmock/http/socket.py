@@ -84,6 +84,7 @@ class MessageCenter:
         self.server.on("disconnect", self._disconnect, namespace=NAMESPACE)
         for event, handler in self._handlers().items():
             self.server.on(event, self._wrap(event, handler), namespace=NAMESPACE)
+        self.server.on("*", self._unserved, namespace=NAMESPACE)
 
     def asgi(self, other: Any) -> socketio.ASGIApp:
         """``other`` with the message center in front of it on ``/socket.io``."""
@@ -271,6 +272,16 @@ class MessageCenter:
                 return {"error": json.loads(exception_payload(failure))}
 
         return run
+
+    async def _unserved(self, event: str, sid: str, *data: Any) -> Any:
+        """An event roqmock does not serve: told, never silently dropped (an ack would never come)."""
+        error = BadRequest(
+            f"roqmock's message center does not serve {event!r} (see docs/chat-api.md, Live chat)",
+            error_code="EVENT_NOT_SERVED",
+            event=event,
+        )
+        self._send("exception", exception_payload(error), sid)
+        return {"error": json.loads(exception_payload(error))}
 
     def _handlers(self) -> dict[str, Handler]:
         return {

@@ -380,3 +380,19 @@ def test_bad_payloads_get_a_validation_exception(server: RoqServer) -> None:
             await alice.close()
 
     run(scenario())
+
+
+def test_an_event_roqmock_does_not_serve_is_told_not_dropped(server: RoqServer) -> None:
+    world = _world(server)
+
+    async def scenario() -> None:
+        alice = await live(server, world["alice"])
+        try:
+            answer = await alice.call("renameConversation", {"conversationId": world["pair"], "title": "x"})
+            assert answer["error"]["errorCode"] == "EVENT_NOT_SERVED"
+            told = json.loads(await alice.next("exception"))
+            assert told["variables"] == {"event": "renameConversation"}
+        finally:
+            await alice.close()
+
+    run(scenario())

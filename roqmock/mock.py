@@ -11,7 +11,7 @@ from typing import Any
 
 from roqmock import uploads
 from roqmock.api.engine import GraphQLEngine
-from roqmock.api.errors import roq_error_body
+from roqmock.api.errors import logger, roq_error_body
 from roqmock.api.resolvers import RequestContext
 from roqmock.auth import TokenAuthority, service_account_id
 from roqmock.baseline import Baseline
@@ -19,6 +19,7 @@ from roqmock.config import IN_PROCESS_URL, Settings
 from roqmock.domain.clock import IdSource
 from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, RoqError
+from roqmock.domain.events import Event
 from roqmock.domain.models import File
 from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store, World
@@ -28,6 +29,10 @@ from roqmock.seed import seed_world
 from roqmock.state import dump_world, latest_moment, load_world, state_seed
 
 MAX_SESSIONS = 1000
+
+# Told what each write did, right after it, under the store's lock (so it reads the world as the write
+# left it): the live chat's transport subscribes here; the mock itself knows no transport.
+Observer = Callable[["RoqMock", list[Event]], None]
 
 
 _SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -130,6 +135,7 @@ class RoqMock:
         self.root: RoqMock = self  # a session's root is the roqmock that made it
         self.name: str | None = None  # a session's name
         self._sessions_lock = threading.Lock()
+        self.observers: list[Observer] = []
 
     def _build(self, baseline: Baseline) -> Store:
         """A store holding ``baseline``'s world, built aside so that a failure changes nothing."""
@@ -275,7 +281,20 @@ class RoqMock:
         # its journal entry is written under the same lock, so that a reset between the two can never
         # leave an entry for a write it took back.
         with self.store.lock:
-            return self._handle(body, user_id, mutations=mutations, base_url=base_url)
+            outcome = self._handle(body, user_id, mutations=mutations, base_url=base_url)
+            self.publish()
+            return outcome
+
+    def publish(self) -> None:
+        """Tell the observers what the writes since the last call did, oldest first."""
+        with self.store.lock:
+            events = self.store.take_events()
+            for observer in list(self.observers) if events else ():
+                try:
+                    observer(self, events)
+                except Exception:
+                    # A listener's bug never fails the write it hears about.
+                    logger.exception("an observer failed on %d events", len(events))
 
     def _handle(
         self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None, base_url: str | None

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from roqmock.domain.categories import content_type_allowed
 from roqmock.domain.clock import is_uuid
 from roqmock.domain.coverage import Coverage
-from roqmock.domain.errors import BadRequest, Conflict, NotFound, TooLarge, Unauthorized, ValidationError
+from roqmock.domain.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+    ValidationError,
+)
+from roqmock.domain.events import Event, Kind
 from roqmock.domain.lists import (
     DEFAULT_MAX_LIMIT,
     ListArgs,
@@ -155,32 +165,39 @@ class ChatService:
                 world.add_member(ConversationUser(store.new_id(), conversation.id, user_id, joined, joined))
             for tag in dict.fromkeys(tags or ()):
                 world.add_tag(ConversationTag(store.new_id(), conversation.id, tag, store.clock.now()))
+            store.report(Event(Kind.CONVERSATION_CREATED, conversation.id, member_ids=tuple(members)))
             return conversation
 
     def delete_conversation(self, actor: Actor, conversation_id: str) -> str:
         with self.store.transaction():
             conversation = self._conversation_to_manage(actor, conversation_id, Operation.DELETE)
+            members = tuple(self.world.members_by_conversation[conversation.id])
             self.world.remove_conversation(conversation.id)
+            self.store.report(Event(Kind.CONVERSATION_DELETED, conversation.id, member_ids=members))
             return conversation.id
 
     def assign_tags(self, actor: Actor, conversation_id: str, tags: Sequence[str]) -> bool:
         with self.store.transaction():
             conversation = self._conversation_to_manage(actor, conversation_id, Operation.UPDATE)
             present = self.world.tags_by_conversation[conversation.id]
-            for tag in dict.fromkeys(tags):
-                if tag not in present:
-                    self.world.add_tag(
-                        ConversationTag(self.store.new_id(), conversation.id, tag, self.store.clock.now())
-                    )
+            added = [tag for tag in dict.fromkeys(tags) if tag not in present]
+            for tag in added:
+                self.world.add_tag(
+                    ConversationTag(self.store.new_id(), conversation.id, tag, self.store.clock.now())
+                )
+            if added:
+                self.store.report(Event(Kind.CONVERSATION_TAGS_CHANGED, conversation.id))
             return True
 
     def unassign_tags(self, actor: Actor, conversation_id: str, tags: Sequence[str]) -> bool:
         with self.store.transaction():
             conversation = self._conversation_to_manage(actor, conversation_id, Operation.UPDATE)
             present = self.world.tags_by_conversation[conversation.id]
-            for tag in dict.fromkeys(tags):
-                if tag in present:
-                    self.world.remove_tag(present[tag])
+            removed = [tag for tag in dict.fromkeys(tags) if tag in present]
+            for tag in removed:
+                self.world.remove_tag(present[tag])
+            if removed:
+                self.store.report(Event(Kind.CONVERSATION_TAGS_CHANGED, conversation.id))
             return True
 
     # ------------------------------------------------------------ messages
@@ -245,7 +262,52 @@ class ChatService:
                 conversation_user_id=member.id if member is not None else None,
             )
             world.add_message(message)
+            store.report(Event(Kind.MESSAGE_CREATED, conversation.id, message_ids=(message.id,)))
             return message
+
+    # ------------------------------------------------------------ read state
+
+    def readers(self, message: Message) -> list[str]:
+        """Who has read ``message``: its author first, then its readers in id order."""
+        readers = sorted(self.world.read_by.get(message.id, ()))
+        author = message.author_id
+        return [author, *(r for r in readers if r != author)] if author is not None else readers
+
+    def unread_count(self, user_id: str, conversation_id: str) -> int:
+        """Messages of the conversation that ``user_id`` did not write, has not read, and that are
+        not deleted."""
+        read_by = self.world.read_by
+        return sum(
+            1
+            for message in self.world.messages_by_conversation.get(conversation_id, ())
+            if message.author_id != user_id
+            and message.deleted_at is None
+            and user_id not in read_by.get(message.id, ())
+        )
+
+    def mark_read(self, actor: Actor, conversation_id: str, until: datetime) -> list[str]:
+        """Mark read, for the calling member, every message of the conversation created up to and
+        including ``until``; the ids newly marked, oldest first."""
+        _require_uuid_argument(conversation_id)
+        with self.store.transaction():
+            conversation = self._conversation(conversation_id)
+            user_id = actor.user_id
+            if user_id is None or user_id not in self.world.members_by_conversation[conversation.id]:
+                raise Forbidden(
+                    "Only members of a conversation have read state in it", conversationId=conversation.id
+                )
+            marked = [
+                message.id
+                for message in self.world.messages_by_conversation[conversation.id]
+                if message.created_at <= until
+                and message.author_id != user_id
+                and self.world.mark_read(message.id, user_id)
+            ]
+            if marked:
+                self.store.report(
+                    Event(Kind.MESSAGES_READ, conversation.id, message_ids=tuple(marked), user_id=user_id)
+                )
+            return marked
 
     def message_file_for_url(self, actor: Actor, message_id: str, file_id: str) -> File:
         """The file ``messageFileUrl`` signs a download of: only for a caller who may read the message."""

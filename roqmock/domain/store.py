@@ -16,6 +16,7 @@ from typing import Any
 
 from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, CategorySpec, category_record
 from roqmock.domain.clock import Clock, IdSource
+from roqmock.domain.events import Event
 from roqmock.domain.models import (
     Conversation,
     ConversationTag,
@@ -100,6 +101,9 @@ class World:
     # The uploaded (or seeded, or loaded) bytes of files, by file id, and their total length.
     file_bytes: dict[str, bytes] = field(default_factory=dict)
     file_bytes_total: int = 0
+    # Read state: the users who have read each message, by message id (its author is not listed: an
+    # author has read its own message).
+    read_by: dict[str, set[str]] = field(default_factory=dict)
     # indexes; the lists are in creation order (natural_key)
     conversation_order: list[Conversation] = field(default_factory=list)
     message_order: list[Message] = field(default_factory=list)
@@ -323,6 +327,19 @@ class World:
         if messages:
             self.message_order = [m for m in message_order if m.conversation_id != conversation_id]
 
+    def mark_read(self, message_id: str, user_id: str) -> bool:
+        """Note that ``user_id`` has read the message; ``False`` if it had already."""
+        readers = self.read_by.get(message_id)
+        if readers is not None and user_id in readers:
+            return False
+        if readers is None:
+            readers = self.read_by[message_id] = set()
+            self._did(lambda: self.read_by.pop(message_id, None))
+        else:
+            self._did(lambda: readers.discard(user_id))
+        readers.add(user_id)
+        return True
+
     def add_file(self, file: File) -> None:
         self.files[file.id] = file
         self._did(lambda: self.files.pop(file.id))
@@ -426,11 +443,14 @@ class Store:
         # Mutations hold this lock so that in-process use from several threads stays consistent.
         self.lock = threading.RLock()
         self._mark: tuple[World, datetime, tuple[Any, int]] | None = None
+        # What the writes since the last take_events() did, for the transports to tell.
+        self.outbox: list[Event] = []
         self.reset()
 
     def reset(self) -> None:
         with self.lock:
             self.world = World(roles=dict(self._roles))
+            self.outbox = []
             self.add_categories(self.world)
             self.clock = Clock(self._clock_start)
             self.ids = IdSource(self.seed)
@@ -440,6 +460,7 @@ class Store:
         with self.lock:
             self.add_categories(world)
             self.world = world
+            self.outbox = []
             self.clock = Clock(self._clock_start)
             self.ids = IdSource(self.seed)
             if latest is not None:
@@ -460,11 +481,22 @@ class Store:
         with self.lock:
             self.seed = other.seed
             self.world, self.clock, self.ids = other.world, other.clock, other.ids
+            self.outbox = []
             self._mark = other._mark
 
     def transaction(self) -> Transaction:
         """One mutation: under the lock, and all of its writes or none (clock and ids go back too)."""
         return Transaction(self)
+
+    def report(self, event: Event) -> None:
+        """Note what a write did; a failed transaction takes it back with the write."""
+        self.outbox.append(event)
+
+    def take_events(self) -> list[Event]:
+        """The events reported since the last call, oldest first."""
+        with self.lock:
+            events, self.outbox = self.outbox, []
+            return events
 
     def new_id(self) -> str:
         """A new record id. Ids come from the seeded source, but a loaded state may hold the ones it
@@ -487,6 +519,7 @@ class Store:
                 return False
             self.clock.restore(mark[1])
             self.ids.restore(mark[2])
+            self.outbox = []
             return True
 
     @property
@@ -497,7 +530,7 @@ class Store:
 class Transaction:
     """:meth:`Store.transaction`: a plain context manager, as every mutation opens one."""
 
-    __slots__ = ("_ids", "_moment", "_opened", "_store", "_world")
+    __slots__ = ("_ids", "_moment", "_opened", "_outbox", "_store", "_world")
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -509,6 +542,7 @@ class Transaction:
             self._world = store.world
             self._moment = store.clock.snapshot()
             self._ids = store.ids.snapshot()
+            self._outbox = len(store.outbox)
             self._opened = self._world.begin()
         except BaseException:
             store.lock.release()
@@ -524,5 +558,6 @@ class Transaction:
                 if failed:
                     store.clock.restore(self._moment)
                     store.ids.restore(self._ids)
+                    del store.outbox[self._outbox :]
         finally:
             store.lock.release()

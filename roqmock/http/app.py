@@ -23,6 +23,7 @@ from roqmock.http.exchange import Reply, Request
 from roqmock.http.files import Upload, internal_error, streams
 from roqmock.http.limits import body_too_large
 from roqmock.http.routing import answer, error_reply, refusal
+from roqmock.http.socket import MessageCenter
 from roqmock.mock import RoqMock
 
 Scope = MutableMapping[str, Any]
@@ -151,5 +152,11 @@ def cors_headers(settings: Settings, request: Request) -> list[tuple[bytes, byte
     ]
 
 
-def create_app(mock: RoqMock) -> Router:
-    return Router(routes=[Route("/{path:path}", Endpoint(mock))])
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def create_app(mock: RoqMock) -> ASGIApp:
+    """Every path answered by :class:`Endpoint`, but ``/socket.io``: ROQ's message center (the live chat)."""
+    router = Router(routes=[Route("/{path:path}", Endpoint(mock))])
+    app: ASGIApp = MessageCenter(mock).asgi(router)
+    return app

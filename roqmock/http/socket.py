@@ -1,0 +1,691 @@
+"""ROQ's message center: the Socket.IO channel ROQ's chat UI (``@roq/ui-react``) talks to.
+
+A third door onto the same world: each event runs the chat service as the socket's user, under the same
+rules (``roqmock.domain.permissions``) and list code (``roqmock.domain.lists``) as GraphQL. What a write did
+comes back from the domain as events (:mod:`roqmock.domain.events`), from this door and from GraphQL alike;
+this module decides who hears them: the connected members who may read the conversation.
+
+Path ``/socket.io``, namespace ``/messageCenter``, the user token in the ``platformtoken`` query parameter
+(or the ``PlatformToken`` header). docs/chat-api.md ("Live chat") says what roqmock decides where ROQ is
+silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+import socketio
+
+from roqmock.api.errors import logger
+from roqmock.domain.clock import is_uuid, parse_iso, to_iso
+from roqmock.domain.errors import BadRequest, Forbidden, NotFound, RoqError, Unauthorized, ValidationError
+from roqmock.domain.events import Event, Kind
+from roqmock.domain.lists import FilterField, ListArgs, ListSpec, run_list
+from roqmock.domain.lists import Kind as FieldKind
+from roqmock.domain.models import Conversation, Message, User
+from roqmock.domain.permissions import Actor, Rules
+from roqmock.domain.roles import Entity, Operation
+from roqmock.domain.specs import conversation_spec
+from roqmock.mock import RoqMock
+
+__all__ = ["NAMESPACE", "SOCKET_PATH", "MessageCenter"]
+
+NAMESPACE = "/messageCenter"
+SOCKET_PATH = "socket.io"
+# The most a conversationList or messageList page holds, whatever the client asks.
+MAX_PAGE = 100
+
+Payload = dict[str, Any]
+Handler = Callable[["Connection", Payload], Payload | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One connected socket: the world it acts in and its user."""
+
+    sid: str
+    world: RoqMock
+    user_id: str
+
+
+def _refuse(error: RoqError) -> socketio.exceptions.ConnectionRefusedError:
+    return socketio.exceptions.ConnectionRefusedError(error.message, {"errorCode": error.error_code})
+
+
+def exception_payload(error: RoqError) -> str:
+    """ROQ's ``exception`` event: a JSON *string* (ROQ's UI ``JSON.parse``-s it)."""
+    return json.dumps({"errorCode": error.error_code, "message": error.message, "variables": error.variables})
+
+
+class MessageCenter:
+    """The Socket.IO server of one roqmock (and its sessions)."""
+
+    def __init__(self, mock: RoqMock) -> None:
+        self.mock = mock
+        origins = mock.settings.cors_origins
+        self.server = socketio.AsyncServer(
+            async_mode="asgi",
+            # None: same origin only (python-engineio checks Origin on websocket upgrades too).
+            cors_allowed_origins="*" if "*" in origins else (list(origins) or None),
+            logger=False,
+            engineio_logger=False,
+        )
+        self.connections: dict[str, Connection] = {}
+        self._subscribed: set[int] = set()  # id() of the worlds whose events this center hears
+        self._outbox: asyncio.Queue[tuple[str, Any, str]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.server.on("connect", self._connect, namespace=NAMESPACE)
+        self.server.on("disconnect", self._disconnect, namespace=NAMESPACE)
+        for event, handler in self._handlers().items():
+            self.server.on(event, self._wrap(event, handler), namespace=NAMESPACE)
+        self.server.on("*", self._unserved, namespace=NAMESPACE)
+
+    def asgi(self, other: Any) -> socketio.ASGIApp:
+        """``other`` with the message center in front of it on ``/socket.io``."""
+        return socketio.ASGIApp(self.server, other_asgi_app=other, socketio_path=SOCKET_PATH)
+
+    # ------------------------------------------------------------ connecting
+
+    async def _connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        token = query.get("platformtoken") or environ.get("HTTP_PLATFORMTOKEN")
+        if isinstance(auth, dict) and not token:
+            token = auth.get("platformtoken") or auth.get("token")
+        try:
+            connection = self._authenticate(sid, token)
+        except RoqError as error:
+            raise _refuse(error) from None
+        self._start()
+        with connection.world.store.lock:
+            online_before = self._online(connection.world, connection.user_id)
+            self.connections[sid] = connection
+            if not online_before:
+                self._presence(connection, online=True)
+
+    def _authenticate(self, sid: str, token: Any) -> Connection:
+        if not isinstance(token, str) or not token.strip():
+            raise Unauthorized("Missing platformtoken: connect with ?platformtoken=<a user's token>")
+        token = token.strip()
+        if token.lower().startswith("bearer "):
+            token = token[7:].strip()
+        claims = self.mock.tokens.verify(token)
+        if claims.user_id is None:
+            raise Unauthorized("The message center is for users: a service account's token has no user")
+        environment = claims.environment_id
+        world = (
+            self.mock if environment == self.mock.settings.environment_id else self.mock.session(environment)
+        )
+        with world.store.lock:
+            world.service.actor_for(claims.user_id)  # an unknown user is refused
+        if id(world) not in self._subscribed:
+            self._subscribed.add(id(world))
+            world.observers.append(self._hear)
+        return Connection(sid, world, claims.user_id)
+
+    async def _disconnect(self, sid: str, *args: Any) -> None:
+        connection = self.connections.pop(sid, None)
+        if connection is not None and not self._online(connection.world, connection.user_id):
+            with connection.world.store.lock:
+                self._presence(connection, online=False)
+
+    def _online(self, world: RoqMock, user_id: str) -> bool:
+        return any(c.world is world and c.user_id == user_id for c in self.connections.values())
+
+    def _presence(self, connection: Connection, *, online: bool) -> None:
+        """``userOnline``/``userOffline`` to the connected users who share a conversation with the user."""
+        world = connection.world.store.world
+        contacts = _contacts(world, connection.user_id)
+        event = "userOnline" if online else "userOffline"
+        for other in self.connections.values():
+            if other.world is connection.world and other.user_id in contacts:
+                self._send(event, {"id": connection.user_id, "isOnline": online}, other.sid)
+
+    # ------------------------------------------------------------ sending, in order
+
+    def _start(self) -> None:
+        if self._outbox is None:
+            self._loop = asyncio.get_running_loop()
+            self._outbox = asyncio.Queue()
+            self._pump_task = self._loop.create_task(self._pump())
+
+    def _send(self, event: str, data: Any, sid: str) -> None:
+        """Queue one event for one socket; events leave in the order they were queued."""
+        outbox, loop = self._outbox, self._loop
+        if outbox is None or loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            outbox.put_nowait((event, data, sid))
+        else:
+            loop.call_soon_threadsafe(outbox.put_nowait, (event, data, sid))
+
+    async def _pump(self) -> None:
+        assert self._outbox is not None
+        while True:
+            event, data, sid = await self._outbox.get()
+            try:
+                await self.server.emit(event, data, to=sid, namespace=NAMESPACE)
+            except Exception:
+                logger.exception("could not emit %s to socket %s", event, sid)
+
+    # ------------------------------------------------------------ who hears what
+
+    def _hear(self, world: RoqMock, events: list[Event]) -> None:
+        """The observer of a world's writes (called under its store's lock)."""
+        for event in events:
+            try:
+                self._tell(world, event)
+            except Exception:
+                logger.exception("could not tell the sockets about %s", event)
+
+    def _tell(self, world: RoqMock, event: Event) -> None:
+        state = world.store.world
+        rules = Rules(state)
+        listeners = [c for c in self.connections.values() if c.world is world]
+        if not listeners:
+            return
+        if event.kind is Kind.CONVERSATION_DELETED:
+            # Gone: its members as they were, if they may read conversations at all.
+            for connection in listeners:
+                actor = _actor(world, connection.user_id)
+                if (
+                    actor is not None
+                    and connection.user_id in event.member_ids
+                    and rules.scope(actor, Entity.CONVERSATION, Operation.READ) is not None
+                ):
+                    self._send(
+                        "conversationArchived", {"conversationId": event.conversation_id}, connection.sid
+                    )
+            return
+        conversation = state.conversations.get(event.conversation_id)
+        if conversation is None:
+            return
+        entity = (
+            Entity.MESSAGE
+            if event.kind in (Kind.MESSAGE_CREATED, Kind.MESSAGES_READ)
+            else Entity.CONVERSATION
+        )
+        for connection in listeners:
+            if not _may_hear(world, rules, connection.user_id, conversation.id, entity):
+                continue
+            payload = self._payload(world, event, conversation, connection.user_id)
+            if payload is not None:
+                self._send(payload[0], payload[1], connection.sid)
+
+    def _payload(
+        self, world: RoqMock, event: Event, conversation: Conversation, user_id: str
+    ) -> tuple[str, Any] | None:
+        shapes = Shapes(world, user_id)
+        state = world.store.world
+        if event.kind is Kind.MESSAGE_CREATED:
+            message = state.messages.get(event.message_ids[0])
+            if message is None:
+                return None
+            tags = sorted(state.tags_by_conversation.get(conversation.id, {}))
+            return "messageReceived", {**shapes.message(message), "conversationTags": tags}
+        if event.kind is Kind.CONVERSATION_CREATED:
+            return "conversationCreated", shapes.conversation(conversation)
+        if event.kind is Kind.CONVERSATION_TAGS_CHANGED:
+            tags = sorted(state.tags_by_conversation.get(conversation.id, {}))
+            return "conversationUpdated", {"conversationId": conversation.id, "tags": tags}
+        if event.kind is Kind.MESSAGES_READ:
+            read: Payload = {
+                "messageIds": list(event.message_ids),
+                "conversationId": conversation.id,
+                "memberId": event.user_id,
+            }
+            if event.user_id == user_id:
+                read["unreadCount"] = world.service.unread_count(user_id, conversation.id)
+            return "messagesRead", read
+        return None
+
+    # ------------------------------------------------------------ client events
+
+    def _wrap(self, event: str, handler: Handler) -> Callable[..., Awaitable[Any]]:
+        async def run(sid: str, data: Any = None, *rest: Any) -> Any:
+            connection = self.connections.get(sid)
+            if connection is None:
+                return None
+            try:
+                if not isinstance(data, dict):
+                    raise BadRequest(f"{event} takes an object", error_code="BAD_REQUEST", event=event)
+                with connection.world.store.lock:
+                    answer = handler(connection, data)
+                    connection.world.publish()
+                return answer
+            except RoqError as error:
+                self._send("exception", exception_payload(error), sid)
+                return {"error": json.loads(exception_payload(error))}
+            except Exception:
+                logger.exception("unexpected error handling %s", event)
+                failure = RoqError("Internal server error")
+                self._send("exception", exception_payload(failure), sid)
+                return {"error": json.loads(exception_payload(failure))}
+
+        return run
+
+    async def _unserved(self, event: str, sid: str, *data: Any) -> Any:
+        """An event roqmock does not serve: told, never silently dropped (an ack would never come)."""
+        error = BadRequest(
+            f"roqmock's message center does not serve {event!r} (see docs/chat-api.md, Live chat)",
+            error_code="EVENT_NOT_SERVED",
+            event=event,
+        )
+        self._send("exception", exception_payload(error), sid)
+        return {"error": json.loads(exception_payload(error))}
+
+    def _handlers(self) -> dict[str, Handler]:
+        return {
+            "userConnected": self._user_connected,
+            "userList": self._user_list,
+            "conversationList": self._conversation_list,
+            "conversationUnreadCount": self._conversation_unread_count,
+            "conversationDetails": self._conversation_details,
+            "messageList": self._message_list,
+            "sendMessage": self._send_message,
+            "markAsReadUnreadMessages": self._mark_read,
+            "createConversation": self._create_conversation,
+            "userTyping": self._user_typing,
+        }
+
+    def _user_connected(self, connection: Connection, data: Payload) -> Payload:
+        user_id = data.get("userId")
+        if user_id is not None and (not isinstance(user_id, str) or user_id.lower() != connection.user_id):
+            raise Forbidden("userId must be the token's user", userId=str(user_id))
+        tags = _tags(data)
+        return {"unreadCount": self._unread_total(connection, tags)}
+
+    def _user_list(self, connection: Connection, data: Payload) -> Payload:
+        world = connection.world.store.world
+        contacts = sorted(_contacts(world, connection.user_id) | {connection.user_id})
+        return {"users": [{"id": u, "isOnline": self._online(connection.world, u)} for u in contacts]}
+
+    def _conversation_list(self, connection: Connection, data: Payload) -> Payload:
+        limit = _page_number(data, "limit", default=6)
+        offset = _page_number(data, "offset", default=0)
+        text = data.get("filter")
+        if text is not None and not isinstance(text, str):
+            raise _invalid("filter", text, "filter must be a string")
+        world = connection.world
+        conversations = self._listed(connection, _tags(data), archived=data.get("includeArchived") is True)
+        if data.get("includeDeactivated") is not True:
+            conversations = [c for c in conversations if c.active]
+        spec = _live_conversation_spec(world)
+        args = ListArgs(
+            filter={"text": text} if text else None,
+            limit=limit or MAX_PAGE,
+            offset=offset,
+            order={"sort": "lastMessageAt", "order": "DESC"},
+        )
+        page = run_list(conversations, spec, args, max_limit=MAX_PAGE)
+        shapes = Shapes(world, connection.user_id)
+        return {"data": [shapes.conversation(c) for c in page.data], "totalCount": page.total_count}
+
+    def _conversation_unread_count(self, connection: Connection, data: Payload) -> Payload:
+        return {"unreadCount": self._unread_total(connection, _tags(data))}
+
+    def _conversation_details(self, connection: Connection, data: Payload) -> Payload:
+        conversation = self._readable(connection, data.get("conversationId"), Entity.CONVERSATION)
+        return {"conversation": Shapes(connection.world, connection.user_id).conversation(conversation)}
+
+    def _message_list(self, connection: Connection, data: Payload) -> Payload:
+        conversation = self._readable(connection, data.get("conversationId"), Entity.MESSAGE)
+        limit = _page_number(data, "limit", default=20)
+        offset = _page_number(data, "offset", default=0)
+        text = data.get("filter")
+        filters: dict[str, Any] = {"conversationId": {"equalTo": conversation.id}}
+        if isinstance(text, str) and text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            filters["body"] = {"iLike": f"%{escaped}%"}
+        world = connection.world
+        actor = world.service.actor_for(connection.user_id)
+        page = world.service.messages(actor, ListArgs(filter=filters, limit=limit or MAX_PAGE, offset=offset))
+        shapes = Shapes(world, connection.user_id)
+        return {"data": [shapes.message(m) for m in page.data[:MAX_PAGE]], "totalCount": page.total_count}
+
+    def _send_message(self, connection: Connection, data: Payload) -> None:
+        world = connection.world
+        conversation_id = _uuid(data, "conversationId")
+        body = data.get("body")
+        if not isinstance(body, str):
+            raise _invalid("body", body, "body must be a string")
+        kind = data.get("type", "text")
+        file_id = data.get("fileId")
+        if kind not in ("text", "file"):
+            raise _invalid("type", kind, "type must be one of the following values: text, file")
+        if kind == "file" and not isinstance(file_id, str):
+            raise _invalid("fileId", file_id, "a file message needs a fileId")
+        if data.get("isSystem") is True:
+            raise Forbidden("System messages are for the server's service account (GraphQL createMessage)")
+        author = data.get("authorId") or connection.user_id
+        if not isinstance(author, str):
+            raise _invalid("authorId", author, "authorId must be a UUID")
+        actor = world.service.actor_for(connection.user_id)
+        world.service.create_message(
+            actor,
+            author_id=author.lower() if is_uuid(author) else author,
+            body=body,
+            conversation_id=conversation_id,
+            is_system=False,
+            file_id=file_id if kind == "file" else None,
+        )
+        return None
+
+    def _mark_read(self, connection: Connection, data: Payload) -> None:
+        conversation = self._readable(connection, data.get("conversationId"), Entity.MESSAGE)
+        stamp = data.get("lastTimestamp")
+        try:
+            until = parse_iso(stamp) if isinstance(stamp, str) else None
+        except ValueError:
+            until = None
+        if until is None:
+            raise _invalid("lastTimestamp", stamp, "lastTimestamp must be a valid ISO 8601 date string")
+        world = connection.world
+        world.service.mark_read(world.service.actor_for(connection.user_id), conversation.id, until)
+        return None
+
+    def _create_conversation(self, connection: Connection, data: Payload) -> None:
+        world = connection.world
+        title = data.get("title")
+        if not isinstance(title, str):
+            raise _invalid("title", title, "title must be a string")
+        members = data.get("memberIds")
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise _invalid("memberIds", members, "memberIds must be an array of UUIDs")
+        is_group = data.get("isGroup")
+        if is_group is not None and not isinstance(is_group, bool):
+            raise _invalid("isGroup", is_group, "isGroup must be a boolean")
+        tags = _tags(data)
+        first = data.get("firstMessage")
+        if first is not None and not isinstance(first, str):
+            raise _invalid("firstMessage", first, "firstMessage must be a string")
+        me = connection.user_id
+        member_ids = list(dict.fromkeys([*(m.lower() if is_uuid(m) else m for m in members), me]))
+        actor = world.service.actor_for(me)
+        if not is_group and len(member_ids) == 2:
+            existing = _one_to_one(world, member_ids)
+            if existing is not None and Rules(world.store.world).can_read_conversation(
+                actor, existing.id, Entity.CONVERSATION
+            ):
+                shape = Shapes(world, me).conversation(existing)
+                self._send("conversationExists", {"id": existing.id, "conversation": shape}, connection.sid)
+                return None
+        conversation = world.service.create_conversation(
+            actor,
+            title=title,
+            owner_id=me,
+            member_ids=member_ids,
+            is_group=is_group,
+            tags=tags,
+        )
+        if first:
+            world.publish()  # conversationCreated first, then its first message
+            world.service.create_message(
+                actor, author_id=me, body=first, conversation_id=conversation.id, is_system=False
+            )
+        return None
+
+    def _user_typing(self, connection: Connection, data: Payload) -> None:
+        conversation = self._readable(connection, data.get("conversationId"), Entity.MESSAGE)
+        world = connection.world
+        if connection.user_id not in world.store.world.members_by_conversation[conversation.id]:
+            raise Forbidden("Only members of a conversation may type in it", conversationId=conversation.id)
+        typing = data.get("typing") is True
+        rules = Rules(world.store.world)
+        relay = {
+            "conversationId": conversation.id,
+            "userId": connection.user_id,
+            "typing": typing,
+            "timestamp": to_iso(datetime.now().astimezone()),
+        }
+        for other in list(self.connections.values()):
+            if (
+                other.world is world
+                and other.user_id != connection.user_id
+                and _may_hear(world, rules, other.user_id, conversation.id, Entity.MESSAGE)
+            ):
+                self._send("userTyping", relay, other.sid)
+        return None
+
+    # ------------------------------------------------------------ reads
+
+    def _readable(self, connection: Connection, conversation_id: Any, entity: Entity) -> Conversation:
+        """The conversation, if the user is a member who may read it; 404 otherwise, as GraphQL hides it."""
+        if not isinstance(conversation_id, str) or not is_uuid(conversation_id):
+            raise _invalid("conversationId", conversation_id, "conversationId must be a UUID")
+        world = connection.world
+        conversation = world.store.world.conversations.get(conversation_id.lower())
+        if conversation is None or not _may_hear(
+            world, world.service.rules, connection.user_id, conversation.id, entity
+        ):
+            raise NotFound.entity("Conversation", conversation_id)
+        return conversation
+
+    def _listed(self, connection: Connection, tags: list[str], *, archived: bool) -> list[Conversation]:
+        """The user's conversations: those it is a member of and may read, with every tag in ``tags``."""
+        world = connection.world
+        state = world.store.world
+        actor = world.service.actor_for(connection.user_id)
+        readable = world.service.rules.readable_conversation_ids(actor)
+        mine = state.conversations_by_user.get(connection.user_id, set())
+        chosen = []
+        for conversation_id in mine:
+            conversation = state.conversations.get(conversation_id)
+            if conversation is None or (readable is not None and conversation_id not in readable):
+                continue
+            if conversation.archived and not archived:
+                continue
+            if tags and not set(tags) <= set(state.tags_by_conversation.get(conversation_id, {})):
+                continue
+            chosen.append(conversation)
+        return chosen
+
+    def _unread_total(self, connection: Connection, tags: list[str]) -> int:
+        service = connection.world.service
+        return sum(
+            service.unread_count(connection.user_id, c.id)
+            for c in self._listed(connection, tags, archived=False)
+        )
+
+
+# ---------------------------------------------------------------- shapes
+
+
+class Shapes:
+    """The socket's wire objects (ROQ's UI: ``ChatConversationSchemaInterface`` and friends), as one user
+    sees them."""
+
+    def __init__(self, world: RoqMock, user_id: str) -> None:
+        self.mock = world
+        self.world = world.store.world
+        self.user_id = user_id
+
+    def user(self, user_id: str | None) -> Payload | None:
+        user = self.world.users.get(user_id or "")
+        return _user(user) if user is not None else None
+
+    def message(self, message: Message, *, nested: bool = False) -> Payload:
+        file = self.world.files.get(message.file_id) if message.file_id is not None else None
+        return {
+            "id": message.id,
+            "body": message.body,
+            "conversationId": message.conversation_id,
+            "readBy": self.mock.service.readers(message),
+            "authorId": message.author_id,
+            "author": self.user(message.author_id),
+            "createdAt": to_iso(message.created_at),
+            "updatedAt": to_iso(message.updated_at),
+            "deletedAt": to_iso(message.deleted_at) if message.deleted_at is not None else None,
+            "bodyUpdatedAt": None,
+            "isSystem": message.is_system,
+            "repliedToId": None,
+            "repliedTo": None,
+            "forwardFromId": None,
+            "forwardFrom": None,
+            "type": "file" if message.file_id is not None else "text",
+            "fileId": message.file_id,
+            "file": {"id": file.id, "name": file.name} if file is not None else None,
+        }
+
+    def conversation(self, conversation: Conversation) -> Payload:
+        world = self.world
+        member_ids = list(world.members_by_conversation.get(conversation.id, {}))
+        messages = world.messages_by_conversation.get(conversation.id, [])
+        last = messages[-1] if messages else None
+        actor = _actor(self.mock, self.user_id) or Actor(self.user_id)
+        rules = Rules(world)
+        return {
+            "id": conversation.id,
+            "environmentId": self.mock.name or self.mock.settings.environment_id,
+            "title": conversation.title,
+            "message": last.body if last is not None else None,
+            "memberIds": member_ids,
+            "members": [shape for shape in map(self.user, member_ids) if shape is not None],
+            "lastMessage": self.message(last) if last is not None else None,
+            "lastMessageTimestamp": to_iso(last.created_at if last is not None else conversation.created_at),
+            "ownerId": conversation.owner_id,
+            "owner": self.user(conversation.owner_id),
+            "isGroup": conversation.is_group,
+            "unreadCount": self.mock.service.unread_count(self.user_id, conversation.id),
+            "unread": False,
+            "createdAt": to_iso(conversation.created_at),
+            "updatedAt": to_iso(conversation.updated_at),
+            "deletedAt": None,
+            "archived": conversation.archived,
+            "canDelete": _may_manage(rules, actor, conversation, Operation.DELETE),
+            "canUpdate": _may_manage(rules, actor, conversation, Operation.UPDATE),
+            "active": conversation.active,
+            "tags": sorted(world.tags_by_conversation.get(conversation.id, {})),
+        }
+
+
+def _user(user: User) -> Payload:
+    first, last = user.first_name or "", user.last_name or ""
+    full = " ".join(part for part in (first, last) if part) or user.email
+    initials = "".join(part[0] for part in (first, last) if part).upper() or user.email[:1].upper()
+    return {
+        "id": user.id,
+        "reference": user.reference,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "email": user.email,
+        "avatarUrl": user.avatar_url,
+        "fullName": full,
+        "initials": initials,
+        "active": user.active,
+        "createdAt": to_iso(user.created_at),
+        "updatedAt": to_iso(user.updated_at),
+    }
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _actor(world: RoqMock, user_id: str) -> Actor | None:
+    user = world.store.world.users.get(user_id)
+    return Actor(user.id, user.tenant_id) if user is not None else None
+
+
+def _may_hear(world: RoqMock, rules: Rules, user_id: str, conversation_id: str, entity: Entity) -> bool:
+    """Whether a user hears of a conversation: a member of it who may read it (through ``entity``)."""
+    actor = _actor(world, user_id)
+    return (
+        actor is not None
+        and user_id in world.store.world.members_by_conversation.get(conversation_id, {})
+        and rules.can_read_conversation(actor, conversation_id, entity)
+    )
+
+
+def _may_manage(rules: Rules, actor: Actor, conversation: Conversation, operation: Operation) -> bool:
+    try:
+        rules.check_manage_conversation(actor, conversation, operation)
+    except Forbidden:
+        return False
+    return True
+
+
+def _contacts(world: Any, user_id: str) -> set[str]:
+    """The users who share a conversation with ``user_id``."""
+    contacts: set[str] = set()
+    for conversation_id in world.conversations_by_user.get(user_id, ()):
+        contacts.update(world.members_by_conversation.get(conversation_id, {}))
+    contacts.discard(user_id)
+    return contacts
+
+
+def _one_to_one(world: RoqMock, member_ids: list[str]) -> Conversation | None:
+    """The oldest one-to-one (not a group) conversation of exactly these two members."""
+    state = world.store.world
+    pair = set(member_ids)
+    candidates = state.conversations_by_user.get(member_ids[0], set()) & state.conversations_by_user.get(
+        member_ids[1], set()
+    )
+    found = [
+        state.conversations[cid]
+        for cid in candidates
+        if not state.conversations[cid].is_group and set(state.members_by_conversation[cid]) == pair
+    ]
+    return min(found, key=lambda c: (c.created_at, c.id)) if found else None
+
+
+def _live_conversation_spec(world: RoqMock) -> ListSpec[Conversation]:
+    """GraphQL's conversation list, plus what the chat list needs: its free-text filter (title and
+    members' names) and its order (the latest activity first)."""
+    state = world.store.world
+    spec = conversation_spec(state)
+
+    def last_activity(conversation: Conversation) -> datetime:
+        messages = state.messages_by_conversation.get(conversation.id)
+        return messages[-1].created_at if messages else conversation.created_at
+
+    def texts(conversation: Conversation) -> Iterable[str | None]:
+        yield conversation.title
+        for user_id in state.members_by_conversation.get(conversation.id, {}):
+            user = state.users.get(user_id)
+            if user is not None:
+                yield _user(user)["fullName"]
+
+    return replace(
+        spec,
+        filters={**spec.filters, "text": FilterField(FieldKind.TEXT, texts)},
+        sorts={**spec.sorts, "lastMessageAt": last_activity},
+    )
+
+
+def _tags(data: Payload) -> list[str]:
+    tags = data.get("tags")
+    if tags is None:
+        return []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise _invalid("tags", tags, "tags must be an array of strings")
+    return list(dict.fromkeys(tags))
+
+
+def _page_number(data: Payload, name: str, *, default: int) -> int:
+    value = data.get(name, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _invalid(name, value, f"{name} must be a whole number, not less than 0")
+    return value
+
+
+def _uuid(data: Payload, name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not is_uuid(value):
+        raise _invalid(name, value, f"{name} must be a UUID")
+    return value.lower()
+
+
+def _invalid(name: str, value: Any, message: str) -> ValidationError:
+    shown = value if isinstance(value, str | int | float | bool) or value is None else repr(value)[:100]
+    return ValidationError(message, error_code="VALIDATION_ERROR", property=name, value=shown)

@@ -4,7 +4,8 @@ A conversation's messages are exchanges: an opener (a greeting, a question, some
 that follow it, in order. Each line says who speaks, ``A`` (who opened), ``B`` (who answers) or ``C`` (a
 third member, ``B`` again in a one-to-one), and may name them: ``{a}`` is A's first name, ``@{A}`` mentions A
 as ROQ's UI does (``@First Last``). A ``[file]`` line is a file message, its body the file's name, as ROQ's
-UI sends one. A system line names one member, ``{a}``. Banks fall back to English for other languages.
+UI sends one. A system line names one member, ``{a}``; a conversation opens with one about its owner.
+Banks fall back to English for other languages.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def needs_three(exchange: Exchange) -> bool:
 class Phrasebook:
     exchanges: tuple[Exchange, ...]
     file_exchanges: tuple[Exchange, ...]  # the ones that pass a file along
+    created: str  # the system message that opens a conversation, about its owner
     system: tuple[str, ...]
     topics: tuple[str, ...]  # group conversations' titles
 
@@ -50,13 +52,17 @@ class Phrasebook:
 
 
 def _book(
-    exchanges: list[list[str]], file_exchanges: list[list[str]], system: list[str], topics: list[str]
+    exchanges: list[list[str]],
+    file_exchanges: list[list[str]],
+    created: str,
+    system: list[str],
+    topics: list[str],
 ) -> Phrasebook:
     def lines(exchange: list[str]) -> Exchange:
         return tuple(Line.parse(line) for line in exchange)
 
     return Phrasebook(
-        tuple(map(lines, exchanges)), tuple(map(lines, file_exchanges)), tuple(system), tuple(topics)
+        tuple(map(lines, exchanges)), tuple(map(lines, file_exchanges)), created, tuple(system), tuple(topics)
     )
 
 
@@ -103,6 +109,7 @@ ENGLISH = _book(
         ["A: @{B} do you still have the screenshot from yesterday?", "B: [file]",
          "A: That's the one, thanks!"],
     ],
+    "_{a} created the conversation_",
     ["_{a} joined the conversation_", "_{a} started a call_", "_{a} pinned a message_"],
     ["Launch plan", "Design review", "Weekly sync", "Support escalations", "Offsite", "Roadmap"],
 )
@@ -151,6 +158,7 @@ GERMAN = _book(
         ["A: Hier ist der Entwurf von heute Morgen.", "A: [file]", "B: Danke, ich lese ihn vor dem Meeting."],
         ["A: @{B} hast du noch den Screenshot von gestern?", "B: [file]", "A: Genau der, danke!"],
     ],
+    "_{a} hat die Unterhaltung erstellt_",
     ["_{a} ist der Unterhaltung beigetreten_", "_{a} hat einen Anruf gestartet_",
      "_{a} hat eine Nachricht angeheftet_"],
     ["Launch-Plan", "Design-Review", "Wochenrunde", "Support-Eskalationen", "Teamausflug", "Roadmap"],
@@ -202,6 +210,7 @@ FRENCH = _book(
         ["A: Voici le brouillon de ce matin.", "A: [file]", "B: Merci, je le lis avant la réunion."],
         ["A: @{B} tu as encore la capture d'écran d'hier ?", "B: [file]", "A: C'est celle-là, merci !"],
     ],
+    "_{a} a créé la conversation_",
     ["_{a} a rejoint la conversation_", "_{a} a lancé un appel_", "_{a} a épinglé un message_"],
     ["Plan de lancement", "Revue de design", "Point hebdo", "Escalades support", "Séminaire",
      "Feuille de route"],
@@ -250,6 +259,7 @@ SPANISH = _book(
         ["A: Aquí está el borrador de esta mañana.", "A: [file]", "B: Gracias, lo leo antes de la reunión."],
         ["A: @{B} ¿todavía tienes la captura de pantalla de ayer?", "B: [file]", "A: ¡Esa es, gracias!"],
     ],
+    "_{a} creó la conversación_",
     ["_{a} se unió a la conversación_", "_{a} inició una llamada_", "_{a} fijó un mensaje_"],
     ["Plan de lanzamiento", "Revisión de diseño", "Reunión semanal", "Escalados de soporte",
      "Retiro del equipo",

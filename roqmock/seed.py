@@ -243,16 +243,20 @@ def _add_messages(
         conversation, rows = conversations[index], members[index]
         attachment: File | None = None
         author_row: ConversationUser | None
-        if bot is not None and random_() < SYSTEM_CHANCE:
-            row = rows[int(random_() * len(rows))]
-            template = book.system[int(random_() * len(book.system))]
+        talk = talks[index]
+        if bot is not None and (talk is None or random_() < SYSTEM_CHANCE):
+            if talk is None:  # its first message: the bot says who created it (rows[0], its owner)
+                row, template = rows[0], book.created
+                talks[index] = _Talk((), 0, (row, row, row))
+            else:
+                row = rows[int(random_() * len(rows))]
+                template = book.system[int(random_() * len(book.system))]
             key: tuple[str, ...] = (template, row.user_id)
             body = said.get(key) or said.setdefault(key, template.format(a=names[row.user_id][0]))
             author_id, author_row = bot.id, None
         else:
-            talk = talks[index]
             while True:
-                if talk is None or talk.said == len(talk.lines):
+                if talk is None or talk.said == len(talk.lines):  # an exchange ends, another starts
                     bank = (
                         with_files
                         if unattached and random_() < FILE_CHANCE

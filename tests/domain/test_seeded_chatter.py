@@ -93,6 +93,11 @@ def test_seeded_conversations_are_exchanges_that_mention_only_their_members(
             assert message.body.count("@") == len(names), message.body
             assert set(names) <= members, (message.body, members)
         _assert_follow_each_other(world, book, conversation_messages)
+        opening = conversation_messages[0] if conversation_messages else None
+        if opening is None:
+            continue
+        owner = world.users[world.conversations[conversation_id].owner_id]
+        assert opening.is_system and opening.body == book.created.format(a=owner.first_name), opening.body
     assert _seeded(seed, size, locale) == world
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import random
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
 from faker import Faker
 
+from roqmock.chatter import Exchange, Phrasebook, phrasebook
 from roqmock.domain.clock import IdSource
 from roqmock.domain.models import (
     Conversation,
@@ -33,7 +35,6 @@ BOT_REFERENCE = "roq-bot"
 CHAT_CATEGORY = "CHAT_FILES"
 
 TAGS = ("support", "sales", "urgent", "design", "engineering", "billing", "onboarding", "feedback")
-GROUP_TOPICS = ("Launch plan", "Design review", "Weekly sync", "Support escalations", "Offsite", "Roadmap")
 FILE_KINDS = (("pdf", "application/pdf"), ("png", "image/png"), ("txt", "text/plain"), ("csv", "text/csv"))
 
 
@@ -78,6 +79,7 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
     fake = Faker(locale)
     fake.seed_instance(seed)
     rng = random.Random(seed)
+    book = phrasebook(locale)
     world, ids = store.world, store.ids
     moment = EPOCH
 
@@ -162,7 +164,7 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
         is_group = index % 2 == 1 and len(users) > 2
         members = rng.sample(users, k=rng.randint(3, min(5, len(users))) if is_group else 2)
         owner = members[0]
-        title = rng.choice(GROUP_TOPICS) if is_group else f"{members[0].first_name} & {members[1].first_name}"
+        title = rng.choice(book.topics) if is_group else f"{members[0].first_name} & {members[1].first_name}"
         when = tick()
         conversation = Conversation(
             id=ids.new(),
@@ -189,86 +191,150 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
             when = tick(1)
             world.add_member(ConversationUser(ids.new(), home.id, user.id, when, when))
 
-    _add_messages(
-        world, ids, fake, rng, size.messages if conversations else 0, conversations, bot, files, moment
-    )
+    count = size.messages if conversations else 0
+    _add_messages(world, ids, rng, count, conversations, bot, files, moment, book)
     if world.message_order:
         moment = max(moment, world.message_order[-1].created_at)
     store.clock.observe(moment)
 
 
-BODY_POOL = 512  # message bodies Faker writes per world; messages draw from them
+SYSTEM_CHANCE = 0.08  # of a message being a system one, from the bot
+FILE_CHANCE = 0.3  # of an exchange passing a file along, while some seeded file is not attached yet
+
+
+@dataclass(slots=True)
+class _Talk:
+    """The exchange a conversation is in: its lines, how many are said, and who A, B and C are."""
+
+    lines: Exchange
+    said: int
+    speakers: tuple[ConversationUser, ConversationUser, ConversationUser]
 
 
 def _add_messages(
     world: World,
     ids: IdSource,
-    fake: Faker,
     rng: random.Random,
     count: int,
     conversations: list[Conversation],
     bot: User | None,
     files: list[File],
     start: datetime,
+    book: Phrasebook,
 ) -> None:
     """``count`` messages in random conversations, one every 1 to 30 minutes from ``start``.
 
-    Faker is slow (tens of microseconds a sentence), so it writes a pool of bodies once and each message
-    draws from the pool: a hundred thousand messages take well under a second.
+    Each conversation goes through exchanges from ``book``, line after line, so a reply always follows its
+    question. Bodies are the bank's own strings, or made once per line and speakers, shared by the
+    messages that say them: a hundred thousand messages take well under a second.
     """
     if not count:
         return
-    bodies = [_markdown_body(fake, rng) for _ in range(min(BODY_POOL, count))]
-    # A system message names a member of its own conversation: one body per person, made on first use.
-    joined: dict[str, str] = {}
     members = [list(world.members_by_conversation[c.id].values()) for c in conversations]
+    talks: list[_Talk | None] = [None] * len(conversations)
+    names = {row.user_id: _names(world.users[row.user_id]) for rows in members for row in rows}
+    said: dict[tuple[str, ...], str] = {}
+    pairs, groups, with_files = book.two_people, book.exchanges, book.file_exchanges
     unattached = list(files)
     moment_ms = int(start.timestamp() * 1000)
     random_ = rng.random
     for _ in range(count):
         index = int(random_() * len(conversations))
-        conversation = conversations[index]
-        system = bot is not None and random_() < 0.08
-        row = members[index][int(random_() * len(members[index]))]
-        if system and bot is not None:
-            body = joined.get(row.user_id) or joined.setdefault(row.user_id, _joined_body(world, row))
+        conversation, rows = conversations[index], members[index]
+        attachment: File | None = None
+        author_row: ConversationUser | None
+        talk = talks[index]
+        if bot is not None and (talk is None or random_() < SYSTEM_CHANCE):
+            if talk is None:  # its first message: the bot says who created it (rows[0], its owner)
+                row, template = rows[0], book.created
+                talks[index] = _Talk((), 0, (row, row, row))
+            else:
+                row = rows[int(random_() * len(rows))]
+                template = book.system[int(random_() * len(book.system))]
+            key: tuple[str, ...] = (template, row.user_id)
+            body = said.get(key) or said.setdefault(key, template.format(a=names[row.user_id][0]))
             author_id, author_row = bot.id, None
         else:
-            author_id, author_row, body = row.user_id, row, bodies[int(random_() * len(bodies))]
-        attachment = unattached.pop() if unattached and not system and random_() < 0.2 else None
+            while True:
+                if talk is None or talk.said == len(talk.lines):  # an exchange ends, another starts
+                    bank = (
+                        with_files
+                        if unattached and random_() < FILE_CHANCE
+                        else groups
+                        if len(rows) > 2
+                        else pairs
+                    )
+                    talk = talks[index] = _start(bank, rows, talk, random_)
+                speaker, text, is_file, is_template = talk.lines[talk.said]
+                talk.said += 1
+                if not is_file:
+                    break
+                if unattached:  # else another conversation took the last file: the line is skipped
+                    attachment = unattached.pop()
+                    break
+            author_row = talk.speakers[speaker]
+            author_id = author_row.user_id
+            if attachment is not None:
+                body = attachment.name
+            elif is_template:
+                a, b, c = talk.speakers
+                key = (text, a.user_id, b.user_id, c.user_id)
+                body = said.get(key) or said.setdefault(key, _say(text, talk.speakers, names))
+            else:
+                body = text
         moment_ms += 60_000 + int(random_() * 29 * 60_000) + 1
         when = datetime.fromtimestamp(moment_ms / 1000, UTC)
+        # Positional, in the order of Message's fields (id, body, conversation, author, created, updated,
+        # system, file, member row): keywords cost a tenth of the seeding time here.
         world.add_message(
             Message(
-                id=ids.new(),
-                body=body,
-                conversation_id=conversation.id,
-                author_id=author_id,
-                created_at=when,
-                updated_at=when,
-                is_system=system,
-                file_id=attachment.id if attachment is not None else None,
-                conversation_user_id=author_row.id if author_row is not None else None,
+                ids.new(),
+                body,
+                conversation.id,
+                author_id,
+                when,
+                when,
+                author_row is None,
+                attachment.id if attachment is not None else None,
+                author_row.id if author_row is not None else None,
             )
         )
 
 
-def _markdown_body(fake: Faker, rng: random.Random) -> str:
-    shape = rng.random()
-    if shape < 0.5:
-        return str(fake.sentence(nb_words=rng.randint(4, 14)))
-    if shape < 0.7:
-        words = fake.words(nb=2)
-        return f"**{words[0].capitalize()}** {fake.sentence()} _{words[1]}_"
-    if shape < 0.85:
-        items = "\n".join(f"- {fake.sentence(nb_words=5)}" for _ in range(rng.randint(2, 4)))
-        return f"{fake.sentence(nb_words=6)}\n\n{items}"
-    return f"{fake.sentence(nb_words=5)} See `{fake.file_name()}` and [the notes]({fake.uri()})."
+def _start(
+    bank: tuple[Exchange, ...],
+    rows: list[ConversationUser],
+    previous: _Talk | None,
+    random_: Callable[[], float],
+) -> _Talk:
+    """A new exchange between random members: A, B another, C a third where there is one, else B."""
+    lines = bank[int(random_() * len(bank))]
+    if previous is not None and lines is previous.lines and len(bank) > 1:  # never the same twice in a row
+        lines = bank[(bank.index(lines) + 1) % len(bank)]
+    count = len(rows)
+    a = int(random_() * count)
+    b = int(random_() * (count - 1))
+    b += b >= a
+    c = b
+    if count > 2:
+        c = int(random_() * (count - 2))
+        c += c >= min(a, b)
+        c += c >= max(a, b)
+    return _Talk(lines, 0, (rows[a], rows[b], rows[c]))
 
 
-def _joined_body(world: World, member: ConversationUser) -> str:
-    user = world.users[member.user_id]
-    return f"_{user.first_name or user.email} joined the conversation_"
+def _say(text: str, speakers: tuple[ConversationUser, ...], names: dict[str, tuple[str, str]]) -> str:
+    """``text`` with the speakers' names: ``{a}`` A's first name, ``{A}`` A's full name, and so on."""
+    fields: dict[str, str] = {}
+    for letter, row in zip("abc", speakers, strict=True):
+        fields[letter], fields[letter.upper()] = names[row.user_id]
+    return text.format_map(fields)
+
+
+def _names(user: User) -> tuple[str, str]:
+    """A user's first name and full name, as a mention spells it: ``@First Last``."""
+    first = user.first_name or user.email
+    return first, f"{first} {user.last_name}" if user.last_name else first
 
 
 def file_bytes(content_type: str, fake: Faker, rng: random.Random) -> bytes:

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("domain", ("roqmock.domain",)),
     ("graphql", ("roqmock.api", "roqmock.sdl", "roqmock.documents")),
     ("core", ("roqmock.config", "roqmock.auth", "roqmock.journal", "roqmock.faults", "roqmock.seed",
-              "roqmock.baseline", "roqmock.state", "roqmock.uploads", "roqmock.mock")),
+              "roqmock.chatter", "roqmock.baseline", "roqmock.state", "roqmock.uploads", "roqmock.mock")),
     ("http", ("roqmock.http",)),
     ("kit", ("roqmock.client", "roqmock.transport", "roqmock.testing", "roqmock.strategies",
              "roqmock.pytest_plugin")),

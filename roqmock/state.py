@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from roqmock.domain.clock import is_uuid, parse_iso, to_iso
 from roqmock.domain.models import (
+    FILE_STATUSES,
     Conversation,
     ConversationTag,
     ConversationUser,
@@ -284,6 +285,10 @@ def _check_references(world: World, name: str, record: Any, creators: Collection
     if name == "users":
         need(world.tenants, record.tenant_id, "tenant")
     elif name == "files":
+        if record.status not in FILE_STATUSES:
+            raise ValueError(
+                f"files: {record.id} has status {record.status!r}, not one of {sorted(FILE_STATUSES)}"
+            )
         if record.created_by_user_id not in creators:
             need(world.users, record.created_by_user_id, "user")
         need(world.file_categories, record.file_category_id, "file category")

@@ -113,6 +113,10 @@ class FileCategory:
     content_types: list[str] = field(default_factory=list)
 
 
+# ROQ's FileStatusEnum: what a file's status may be.
+FILE_STATUSES = frozenset({"cancelled", "error", "processing", "ready", "upload_pending"})
+
+
 @dataclass(slots=True)
 class File:
     id: str

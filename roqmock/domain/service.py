@@ -34,6 +34,7 @@ from roqmock.domain.lists import (
     run_ordered,
 )
 from roqmock.domain.models import (
+    FILE_STATUSES,
     Conversation,
     ConversationTag,
     ConversationUser,
@@ -68,7 +69,6 @@ from roqmock.domain.translations import (
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # The service account's user id when none is given: the creator of the files the super admin uploads.
 SERVICE_USER_ID = "00000000-0000-4000-8000-000000000000"
-FILE_STATUSES = frozenset({"cancelled", "error", "processing", "ready", "upload_pending"})
 
 
 class ChatService:

@@ -38,6 +38,10 @@ FIELD_ALLOWANCE = 64 * 1024
 _MAX_BOUNDARY = 70
 _FRAMING_PER_PART = 2 * (_MAX_BOUNDARY + 8)  # a part's boundary line and CRLFs, counted as field bytes
 _MALFORMED = "The body of your POST request is not well-formed multipart/form-data."
+# A part's header line and header count, bounded here as python-multipart's newer releases bound them, so
+# every release it admits refuses the same forms.
+_MAX_PART_HEADER = 4096 + 128
+_MAX_PART_HEADERS = 8
 _HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 
 
@@ -231,12 +235,20 @@ class Upload:
     def _on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._count(end - start)
         self._header_name += data[start:end]
+        self._bound_header()
 
     def _on_header_value(self, data: bytes, start: int, end: int) -> None:
         self._count(end - start)
         self._header_value += data[start:end]
+        self._bound_header()
+
+    def _bound_header(self) -> None:
+        if len(self._header_name) + len(self._header_value) > _MAX_PART_HEADER:
+            raise Refused("MalformedPOSTRequest", _MALFORMED, 400)
 
     def _on_header_end(self) -> None:
+        if len(self._part_headers) >= _MAX_PART_HEADERS:
+            raise Refused("MalformedPOSTRequest", _MALFORMED, 400)
         self._part_headers.append((self._header_name.lower(), self._header_value))
         self._header_name = self._header_value = b""
 

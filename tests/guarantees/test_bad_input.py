@@ -1599,6 +1599,22 @@ S3_CASES = [
         "upload",
     ),
     s3_case(
+        "upload-part-with-nine-headers",
+        post_form(
+            lambda c: with_fields(
+                c,
+                part(
+                    "\r\n".join(
+                        ['Content-Disposition: form-data; name="n"', *(f"X-{i}: v" for i in range(8))]
+                    )
+                ),
+            )
+        ),
+        400,
+        "MalformedPOSTRequest",
+        "upload",
+    ),
+    s3_case(
         "upload-a-field-twice",
         post_form(lambda c: multipart([*form(c).items(), ("key", "again")], b"x")),
         400,

@@ -7,6 +7,7 @@ import copy
 from datetime import timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,3 +71,11 @@ def test_a_damaged_state_loads_or_is_refused_with_a_state_error(state: dict[str,
 def test_the_undamaged_state_loads() -> None:
     world = load_world(STATE, default_roles={DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE})
     assert len(world.users) == len(STATE["users"])
+
+
+def test_a_file_status_outside_roqs_enum_is_refused() -> None:
+    """A status GraphQL cannot answer (FileStatusEnum) is refused at load, not a 500 on each later read."""
+    state = copy.deepcopy(STATE)
+    state["files"][0]["status"] = "00d9f4ad-53a2-42b6-b3f5-f28807f0cbd4"
+    with pytest.raises(StateError, match="status"):
+        load_world(state, default_roles={DEFAULT_USER_ROLE.key: DEFAULT_USER_ROLE})

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from roqmock.domain.clock import BUILT_IN_SINCE
 from roqmock.domain.models import FileCategory
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
 MB = 1024 * 1024
 # Categories exist from the start of every world: their ids and moments come from their keys alone.
 _NAMESPACE = uuid.UUID("8d6f1c2a-4b3e-4f5a-9c7d-2e1b0a9f8e7d")
-CATEGORY_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +77,8 @@ def category_record(spec: CategorySpec) -> FileCategory:
         id=str(uuid.uuid5(_NAMESPACE, spec.key)),
         key=spec.key,
         name=spec.name,
-        created_at=CATEGORY_EPOCH,
-        updated_at=CATEGORY_EPOCH,
+        created_at=BUILT_IN_SINCE,
+        updated_at=BUILT_IN_SINCE,
         is_public_by_default=spec.is_public_by_default,
         max_size=float(spec.max_size),
         content_types=list(spec.content_types),

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from roqmock.domain.clock import BUILT_IN_SINCE
 from roqmock.domain.lists import FilterField, Kind, ListSpec
 
 UI_KEY_PREFIX = "roq-ui."
@@ -33,7 +34,6 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 _NAMESPACE = uuid.UUID("2b4e3c1d-7f0a-4d8e-9a61-3c5f0b7d2e94")
-_SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ def _catalogue() -> tuple[TranslationKey, ...]:
         key = UI_KEY_PREFIX + name
         key_id = str(uuid.uuid5(_NAMESPACE, key))
         # Distinct times in catalogue order: the default order (createdAt DESC) is then fixed.
-        created = _SINCE.replace(minute=index)
+        created = BUILT_IN_SINCE.replace(minute=index)
         translations = tuple(
             Translation(
                 str(uuid.uuid5(_NAMESPACE, f"{key}/{locale}")), key, locale, value, key_id, created, created

@@ -3,7 +3,9 @@
 Records are written with ROQ's field names (camel case) and ISO timestamps; roles by key with their
 permissions as ``"Entity:operation[:scope]"``; ``roqmock export`` adds the world's ``seed``. A file's
 bytes, up to :data:`MAX_STATE_FILE_BYTES` a file, ride in its record as ``contentBase64``; a larger
-file is written without them (it keeps its metadata, and downloads answer 404). ``load_world``
+file is written without them (it keeps its metadata, and downloads answer 404). Read state rides beside
+the records: ``messageReads`` (who read which message) and ``conversationsMarkedUnread`` (a member's own
+unread flag on a conversation). ``load_world``
 checks references (a member of an unknown conversation, say) and raises :class:`StateError` naming the
 first bad one, so a bad scenario never loads half.
 """
@@ -341,3 +343,7 @@ def _check_references(world: World, name: str, record: Any, creators: Collection
         need(world.users, record.author_id, "user")
         need(world.files, record.file_id, "file")
         need(world.members, record.conversation_user_id, "conversation user")
+        for user_id in record.mentioned_ids:
+            if not isinstance(user_id, str):
+                raise ValueError(f"messages: {record.id} mentions {user_id!r}, not a user id")
+            need(world.users, user_id, "user")

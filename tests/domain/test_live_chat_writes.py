@@ -261,11 +261,19 @@ def test_a_saved_state_keeps_read_state_unread_flags_and_message_links() -> None
         ("conversationsMarkedUnread", {"conversationId": "pair", "userId": "dave"}),
         ("messageReads", {"messageId": 3}),
         ("conversationsMarkedUnread", "not an object"),
+        ("mentionedIds", ["5b0c8a2e-3f44-4c1a-9a0e-0d3f3c1d2e4f"]),
+        ("mentionedIds", [7]),
     ],
 )
 def test_a_state_with_bad_read_state_is_refused(key: str, entry: object) -> None:
     mock, ids = _mock()
+    _say(mock, ids, "alice", "hello")
     state = mock.dump_state()
+    if key == "mentionedIds":
+        state["messages"][0]["mentionedIds"] = entry
+        with pytest.raises(StateError, match="mention|unknown user"):
+            load_world(state, default_roles=ROLES)
+        return
     if isinstance(entry, dict):
         entry = {
             name: ids.get(value, value) if isinstance(value, str) else value for name, value in entry.items()

@@ -271,7 +271,7 @@ def test_a_state_with_bad_read_state_is_refused(key: str, entry: object) -> None
     state = mock.dump_state()
     if key == "mentionedIds":
         state["messages"][0]["mentionedIds"] = entry
-        with pytest.raises(StateError, match="mention|unknown user"):
+        with pytest.raises(StateError, match=r"mention|unknown user"):
             load_world(state, default_roles=ROLES)
         return
     if isinstance(entry, dict):

@@ -3,7 +3,9 @@
 Records are written with ROQ's field names (camel case) and ISO timestamps; roles by key with their
 permissions as ``"Entity:operation[:scope]"``; ``roqmock export`` adds the world's ``seed``. A file's
 bytes, up to :data:`MAX_STATE_FILE_BYTES` a file, ride in its record as ``contentBase64``; a larger
-file is written without them (it keeps its metadata, and downloads answer 404). ``load_world``
+file is written without them (it keeps its metadata, and downloads answer 404). Read state rides beside
+the records: ``messageReads`` (who read which message) and ``conversationsMarkedUnread`` (a member's own
+unread flag on a conversation). ``load_world``
 checks references (a member of an unknown conversation, say) and raises :class:`StateError` naming the
 first bad one, so a bad scenario never loads half.
 """
@@ -42,6 +44,9 @@ from roqmock.domain.store import World, natural_key
 FORMAT_VERSION = 1
 MAX_STATE_FILE_BYTES = 1024 * 1024  # a file's bytes ride in a state up to this size
 CONTENT_FIELD = "contentBase64"
+# Read state: who has read which message, and who marked which conversation unread.
+READS = "messageReads"
+MARKED_UNREAD = "conversationsMarkedUnread"
 R = TypeVar("R")
 
 _COLLECTIONS: tuple[tuple[str, type[Any]], ...] = (
@@ -98,6 +103,18 @@ def dump_world(world: World, *, seed: int | None = None) -> dict[str, Any]:
         content = world.file_bytes.get(record["id"])
         if content is not None and len(content) <= MAX_STATE_FILE_BYTES:
             record[CONTENT_FIELD] = base64.b64encode(content).decode("ascii")
+    data[READS] = [
+        {"messageId": message.id, "userId": user_id}
+        for message in world.message_order
+        for user_id in sorted(world.read_by.get(message.id, ()))
+        if user_id in world.users
+    ]
+    data[MARKED_UNREAD] = [
+        {"conversationId": conversation.id, "userId": user_id}
+        for conversation in world.conversation_order
+        for user_id in sorted(world.marked_unread.get(conversation.id, ()))
+        if user_id in world.members_by_conversation.get(conversation.id, {})
+    ]
     return data
 
 
@@ -147,7 +164,9 @@ def _load_world(
     version = data.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise ValueError(f"state version {version!r} is not supported (expected {FORMAT_VERSION})")
-    unknown = set(data) - {"version", "seed", "roles"} - {name for name, _ in _COLLECTIONS}
+    unknown = (
+        set(data) - {"version", "seed", "roles", READS, MARKED_UNREAD} - {name for name, _ in _COLLECTIONS}
+    )
     if unknown:
         raise ValueError(f"unknown state keys: {', '.join(sorted(unknown))}")
     if data.get("seed") is not None and (state_seed(data) is None or data["seed"] < 0):
@@ -187,6 +206,21 @@ def _load_world(
                 loaders[name](record)
                 if record.id in contents:
                     world.put_file_bytes(record.id, contents[record.id])
+    for raw in _list(data, READS):
+        message_id = _required(raw, "messageId", str, READS)
+        user_id = _required(raw, "userId", str, READS)
+        if message_id not in world.messages or user_id not in world.users:
+            raise StateError(f"{READS}: {user_id} read unknown message {message_id}", collection=READS)
+        world.mark_read(message_id, user_id)
+    for raw in _list(data, MARKED_UNREAD):
+        conversation_id = _required(raw, "conversationId", str, MARKED_UNREAD)
+        user_id = _required(raw, "userId", str, MARKED_UNREAD)
+        if user_id not in world.members_by_conversation.get(conversation_id, {}):
+            raise StateError(
+                f"{MARKED_UNREAD}: {user_id} is not a member of conversation {conversation_id}",
+                collection=MARKED_UNREAD,
+            )
+        world.set_marked_unread(conversation_id, user_id, True)
     if max_file_bytes is not None and world.file_bytes_total > max_file_bytes:
         raise ValueError(
             f"files: their bytes ({world.file_bytes_total}) are over a world's bound of {max_file_bytes}"
@@ -235,6 +269,9 @@ def _required(raw: Mapping[str, Any], key: str, kind: type[R], where: str) -> R:
     return value
 
 
+_DATE_FIELDS = frozenset({"created_at", "updated_at", "opted_in_at", "deleted_at", "body_updated_at"})
+
+
 def _record(model: type[R], raw: Mapping[str, Any], where: str) -> R:
     fields = {field.name: field for field in dataclasses.fields(model)}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
@@ -242,7 +279,7 @@ def _record(model: type[R], raw: Mapping[str, Any], where: str) -> R:
         name = attribute_name(key)
         if name not in fields:
             raise ValueError(f"{where}: unknown field {key!r}")
-        if value is not None and name in ("created_at", "updated_at", "opted_in_at", "deleted_at"):
+        if value is not None and name in _DATE_FIELDS:
             try:
                 if not isinstance(value, str):
                     raise ValueError(value)
@@ -306,3 +343,7 @@ def _check_references(world: World, name: str, record: Any, creators: Collection
         need(world.users, record.author_id, "user")
         need(world.files, record.file_id, "file")
         need(world.members, record.conversation_user_id, "conversation user")
+        for user_id in record.mentioned_ids:
+            if not isinstance(user_id, str):
+                raise ValueError(f"messages: {record.id} mentions {user_id!r}, not a user id")
+            need(world.users, user_id, "user")

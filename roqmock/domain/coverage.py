@@ -3,7 +3,9 @@
 A rule is named ``Entity:operation:scope`` (``Conversation:read:own``), with two more scopes:
 ``super-admin`` (the service account, which may do everything) and ``none`` (no role grants it). Rules
 that are not role permissions carry their own names: ``Message:create:member-author`` (a user writes as
-itself, in a conversation it belongs to) and ``Role:assign:super-admin``.
+itself, in a conversation it belongs to), ``Role:assign:super-admin``, and the live chat's
+``Message:update:author``, ``Message:delete:author`` and ``Conversation:update:member`` (a non-member
+may not change a conversation).
 """
 
 from __future__ import annotations

@@ -16,6 +16,12 @@ class Kind(Enum):
     CONVERSATION_TAGS_CHANGED = "conversationTagsChanged"
     MESSAGE_CREATED = "messageCreated"
     MESSAGES_READ = "messagesRead"
+    MESSAGE_UPDATED = "messageUpdated"
+    MESSAGE_DELETED = "messageDeleted"
+    CONVERSATION_UNREAD_CHANGED = "conversationUnreadChanged"
+    CONVERSATION_ARCHIVED = "conversationArchived"
+    CONVERSATION_RENAMED = "conversationRenamed"
+    CONVERSATION_MEMBERS_CHANGED = "conversationMembersChanged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +29,9 @@ class Event:
     """One change: its kind, the conversation it is about, and what else it names.
 
     ``member_ids`` are the conversation's members when it happened (a deleted conversation has none
-    left to read them from); ``message_ids`` the messages a read marked; ``user_id`` who read them.
+    left to read them from); ``message_ids`` the messages a read marked, or the one message edited or
+    deleted; ``user_id`` who read them, or whose unread flag changed. A change of members names who
+    joined (``added_ids``) and who left or was removed (``removed_ids``).
     """
 
     kind: Kind
@@ -31,3 +39,5 @@ class Event:
     message_ids: tuple[str, ...] = ()
     user_id: str | None = None
     member_ids: tuple[str, ...] = ()
+    added_ids: tuple[str, ...] = ()
+    removed_ids: tuple[str, ...] = ()

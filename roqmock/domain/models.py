@@ -98,6 +98,13 @@ class Message:
     conversation_user_id: str | None = None
     message_status_id: str | None = None
     deleted_at: datetime | None = None
+    # When its body was last edited (ROQ's UI marks the message "updated"); None: never edited.
+    body_updated_at: datetime | None = None
+    # The message it answers (same conversation), the one it forwards (any the author could read),
+    # and the members it mentions.
+    replied_to_id: str | None = None
+    forward_from_id: str | None = None
+    mentioned_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -10,6 +10,11 @@
 * Lists are filtered, never refused; ``totalCount`` counts only what the caller may see.
 * ``createConversation`` by a user needs Conversation create; ``ownerId`` must be the caller and be among
   ``memberIds``. ``createMessage`` by a user needs ``authorId`` to be the caller, and the caller a member.
+* Live chat (the message center): editing a message is for its author; deleting one for its author, or
+  for a caller granted Message delete (``own``: its own messages; ``tenant``: its author is in the
+  caller's tenant; ``all``: any). Renaming, archiving and changing the members of a conversation is
+  Conversation update (as for tags), and for members of it only. Each also needs the message or
+  conversation to be readable, else it is 404.
 * Users: read with the caller's User read scope (``own``: itself; ``tenant``: its tenant; ``all``).
   Files: read ``own`` means files the caller created, public files, and files attached to messages it
   may read. Creating users and (un)assigning roles is for the super admin.
@@ -42,7 +47,7 @@ from roqmock.domain.roles import (
 
 if TYPE_CHECKING:
     from roqmock.domain.coverage import Coverage
-    from roqmock.domain.models import Conversation, File, User
+    from roqmock.domain.models import Conversation, File, Message, User
     from roqmock.domain.store import World
 
 
@@ -244,6 +249,36 @@ class Rules:
         self._decide(actor, Entity.MESSAGE, Operation.CREATE, "member-author", allowed=error is None)
         if error is not None:
             raise error
+
+    def check_edit_message(self, actor: Actor, message: Message) -> None:
+        allowed = actor.is_super_admin or (actor.user_id is not None and message.author_id == actor.user_id)
+        if not self._decide(actor, Entity.MESSAGE, Operation.UPDATE, "author", allowed=allowed):
+            raise Forbidden("Only its author may edit a message", messageId=message.id)
+
+    def check_delete_message(self, actor: Actor, message: Message) -> None:
+        """The author, or a role granting Message delete: ``own`` its own, ``tenant`` its tenant's
+        authors', ``all`` any."""
+        if actor.user_id is not None and message.author_id == actor.user_id:
+            self._decide(actor, Entity.MESSAGE, Operation.DELETE, "author", allowed=True)
+            return
+        scope = self.scope(actor, Entity.MESSAGE, Operation.DELETE)
+        allowed = scope is Scope.ALL
+        if scope is Scope.TENANT:
+            author = self.world.users.get(message.author_id or "")
+            allowed = (
+                author is not None and actor.tenant_id is not None and author.tenant_id == actor.tenant_id
+            )
+        if not self._decide(actor, Entity.MESSAGE, Operation.DELETE, scope, allowed=allowed):
+            raise _forbidden(Entity.MESSAGE, Operation.DELETE, messageId=message.id)
+
+    def check_change_conversation(self, actor: Actor, conversation: Conversation) -> None:
+        """Rename, archive, change members: Conversation update, and a member of it."""
+        if not actor.is_super_admin and actor.user_id not in self.world.members_by_conversation.get(
+            conversation.id, {}
+        ):
+            self._decide(actor, Entity.CONVERSATION, Operation.UPDATE, "member", allowed=False)
+            raise Forbidden("Only members of a conversation may change it", conversationId=conversation.id)
+        self.check_manage_conversation(actor, conversation, Operation.UPDATE)
 
     # -- users and files
 

@@ -228,16 +228,36 @@ class ChatService:
         conversation_id: str,
         is_system: bool,
         file_id: str | None = None,
+        reply_id: str | None = None,
+        forward_from_id: str | None = None,
+        mentioned_ids: Sequence[str] = (),
     ) -> Message:
         _require_uuid_property("authorId", author_id)
         _require_uuid_property("conversationId", conversation_id)
         if file_id is not None:
             _require_uuid_property("fileId", file_id)
+        if reply_id is not None:
+            _require_uuid_property("replyId", reply_id)
+        if forward_from_id is not None:
+            _require_uuid_property("forwardFromId", forward_from_id)
+        _require_uuid_property("mentionedIds", *mentioned_ids, each=True)
         with self.store.transaction():
             conversation = self._conversation(conversation_id)
             # A user may write only as itself: any other author is a 403, known or not.
             self.rules.check_create_message(actor, author_id, conversation.id)
             self._user(author_id)
+            replied = self._linked_message(actor, conversation, reply_id, forward=False)
+            forwarded = self._linked_message(actor, conversation, forward_from_id, forward=True)
+            mentioned = list(dict.fromkeys(user_id.lower() for user_id in mentioned_ids))
+            members = self.world.members_by_conversation[conversation.id]
+            for user_id in mentioned:
+                if user_id not in members:
+                    raise BadRequest(
+                        f"mentionedIds: user {user_id} is not a member of the conversation",
+                        error_code="MENTIONED_USER_NOT_MEMBER",
+                        userId=user_id,
+                        conversationId=conversation.id,
+                    )
             if file_id is not None:
                 attached = self._file(actor, file_id)
                 if attached.status != "ready":
@@ -260,10 +280,126 @@ class ChatService:
                 is_system=is_system,
                 file_id=file_id.lower() if file_id is not None else None,
                 conversation_user_id=member.id if member is not None else None,
+                replied_to_id=replied.id if replied is not None else None,
+                forward_from_id=forwarded.id if forwarded is not None else None,
+                mentioned_ids=mentioned,
             )
             world.add_message(message)
             store.report(Event(Kind.MESSAGE_CREATED, conversation.id, message_ids=(message.id,)))
             return message
+
+    def edit_message(self, actor: Actor, message_id: str, body: str) -> Message:
+        """A new body for a message, by its author; neither a system message nor a deleted one."""
+        _require_not_empty("body", body)
+        with self.store.transaction():
+            message = self._message_to_change(actor, message_id)
+            self.rules.check_edit_message(actor, message)
+            if message.is_system:
+                raise BadRequest(
+                    "A system message cannot be edited", error_code="SYSTEM_MESSAGE_READ_ONLY", id=message.id
+                )
+            now = self.store.clock.now()
+            self.world.change(message, body=body, body_updated_at=now, updated_at=now)
+            self.store.report(Event(Kind.MESSAGE_UPDATED, message.conversation_id, message_ids=(message.id,)))
+            return message
+
+    def delete_message(self, actor: Actor, message_id: str) -> Message:
+        """Delete a message (see :meth:`Rules.check_delete_message`): it stays in its conversation with
+        ``deletedAt`` set, an empty body and no file, so the UI can show where it was."""
+        with self.store.transaction():
+            message = self._message_to_change(actor, message_id)
+            self.rules.check_delete_message(actor, message)
+            now = self.store.clock.now()
+            self.world.detach_file(message)
+            self.world.change(message, body="", deleted_at=now, updated_at=now)
+            self.store.report(Event(Kind.MESSAGE_DELETED, message.conversation_id, message_ids=(message.id,)))
+            return message
+
+    # ------------------------------------------------------------ conversation changes (live chat)
+
+    def rename_conversation(self, actor: Actor, conversation_id: str, title: str) -> Conversation:
+        _require_not_empty("title", title)
+        with self.store.transaction():
+            conversation = self._conversation_to_change(actor, conversation_id)
+            self.world.change(conversation, title=title, updated_at=self.store.clock.now())
+            self.store.report(Event(Kind.CONVERSATION_RENAMED, conversation.id))
+            return conversation
+
+    def archive_conversation(self, actor: Actor, conversation_id: str) -> Conversation:
+        """Archive a conversation, for every member (``archived`` is the conversation's)."""
+        with self.store.transaction():
+            conversation = self._conversation_to_change(actor, conversation_id)
+            if not conversation.archived:
+                self.world.change(conversation, archived=True, updated_at=self.store.clock.now())
+            self.store.report(Event(Kind.CONVERSATION_ARCHIVED, conversation.id))
+            return conversation
+
+    def update_conversation_members(
+        self, actor: Actor, conversation_id: str, member_ids: Sequence[str]
+    ) -> Conversation:
+        """Replace a group conversation's members with ``member_ids``: the caller and the owner (when a
+        member) stay; a one-to-one conversation keeps its two members."""
+        _require_uuid_property("memberIds", *member_ids, each=True)
+        wanted = list(dict.fromkeys(user_id.lower() for user_id in member_ids))
+        with self.store.transaction():
+            conversation = self._conversation_to_change(actor, conversation_id)
+            self._require_group(conversation)
+            world = self.world
+            present = world.members_by_conversation[conversation.id]
+            for user_id in wanted:
+                self._user(user_id)
+            for keeper, why in ((actor.user_id, "the caller"), (conversation.owner_id, "the owner")):
+                if keeper is not None and keeper in present and keeper not in wanted:
+                    raise BadRequest(
+                        f"memberIds must keep {why} ({keeper}); a member leaves with leaveConversation",
+                        error_code="MEMBER_MUST_STAY",
+                        userId=keeper,
+                    )
+            added = [user_id for user_id in wanted if user_id not in present]
+            removed = [user_id for user_id in present if user_id not in wanted]
+            for user_id in removed:
+                world.remove_member(present[user_id])
+            for user_id in added:
+                joined = self.store.clock.now()
+                world.add_member(
+                    ConversationUser(self.store.new_id(), conversation.id, user_id, joined, joined)
+                )
+            if added or removed:
+                world.change(conversation, updated_at=self.store.clock.now())
+                self.store.report(
+                    Event(
+                        Kind.CONVERSATION_MEMBERS_CHANGED,
+                        conversation.id,
+                        added_ids=tuple(added),
+                        removed_ids=tuple(removed),
+                    )
+                )
+            return conversation
+
+    def leave_conversation(self, actor: Actor, conversation_id: str) -> Conversation:
+        """The caller leaves a group conversation it is a member of (no permission needed beyond reading
+        it). Its owner does not leave: it would leave the conversation without one."""
+        _require_uuid_argument(conversation_id)
+        with self.store.transaction():
+            conversation = self._conversation(conversation_id)
+            user_id = actor.user_id
+            world = self.world
+            present = world.members_by_conversation[conversation.id]
+            if user_id is None or user_id not in present:
+                raise NotFound.entity("Conversation", conversation_id)
+            self._require_group(conversation)
+            if conversation.owner_id == user_id:
+                raise BadRequest(
+                    "The owner cannot leave its conversation; archive or delete it instead",
+                    error_code="OWNER_CANNOT_LEAVE",
+                    conversationId=conversation.id,
+                )
+            world.remove_member(present[user_id])
+            world.change(conversation, updated_at=self.store.clock.now())
+            self.store.report(
+                Event(Kind.CONVERSATION_MEMBERS_CHANGED, conversation.id, removed_ids=(user_id,))
+            )
+            return conversation
 
     # ------------------------------------------------------------ read state
 
@@ -308,6 +444,24 @@ class ChatService:
                     Event(Kind.MESSAGES_READ, conversation.id, message_ids=tuple(marked), user_id=user_id)
                 )
             return marked
+
+    def is_marked_unread(self, user_id: str, conversation_id: str) -> bool:
+        return user_id in self.world.marked_unread.get(conversation_id, ())
+
+    def mark_conversation_unread(self, actor: Actor, conversation_id: str, unread: bool) -> bool:
+        """Set the caller's own unread flag on a conversation it is a member of (ROQ's UI counts each
+        flagged conversation once in its badge, beside the unread messages)."""
+        _require_uuid_argument(conversation_id)
+        with self.store.transaction():
+            conversation = self._conversation(conversation_id)
+            user_id = actor.user_id
+            if user_id is None or user_id not in self.world.members_by_conversation[conversation.id]:
+                raise Forbidden(
+                    "Only members of a conversation have read state in it", conversationId=conversation.id
+                )
+            self.world.set_marked_unread(conversation.id, user_id, unread)
+            self.store.report(Event(Kind.CONVERSATION_UNREAD_CHANGED, conversation.id, user_id=user_id))
+            return unread
 
     def message_file_for_url(self, actor: Actor, message_id: str, file_id: str) -> File:
         """The file ``messageFileUrl`` signs a download of: only for a caller who may read the message."""
@@ -706,6 +860,66 @@ class ChatService:
         conversation = self._conversation(conversation_id)
         self.rules.check_manage_conversation(actor, conversation, operation)
         return conversation
+
+    def _conversation_to_change(self, actor: Actor, conversation_id: str) -> Conversation:
+        """A conversation the caller may read (else 404) and change as a member (else 403)."""
+        _require_uuid_argument(conversation_id)
+        conversation = self._conversation(conversation_id)
+        if not self.rules.can_read_conversation(actor, conversation.id, Entity.CONVERSATION):
+            raise NotFound.entity("Conversation", conversation_id)
+        self.rules.check_change_conversation(actor, conversation)
+        return conversation
+
+    def _require_group(self, conversation: Conversation) -> None:
+        if not conversation.is_group:
+            raise BadRequest(
+                "A one-to-one conversation keeps its two members: start a group conversation instead",
+                error_code="CONVERSATION_NOT_GROUP",
+                conversationId=conversation.id,
+            )
+
+    def _message_to_change(self, actor: Actor, message_id: str) -> Message:
+        """A message the caller may read (else 404), not deleted (else 400)."""
+        _require_uuid_argument(message_id)
+        message = self._readable_message(actor, message_id)
+        if message is None:
+            raise NotFound.entity("Message", message_id)
+        if message.deleted_at is not None:
+            raise BadRequest("The message is deleted", error_code="MESSAGE_DELETED", id=message.id)
+        return message
+
+    def _readable_message(self, actor: Actor, message_id: str) -> Message | None:
+        message = self.world.messages.get(message_id.lower())
+        if message is None or not self.rules.can_read_conversation(
+            actor, message.conversation_id, Entity.MESSAGE
+        ):
+            return None
+        return message
+
+    def _linked_message(
+        self, actor: Actor, conversation: Conversation, message_id: str | None, *, forward: bool
+    ) -> Message | None:
+        """The message a new one replies to (in the same conversation) or forwards (any the caller may
+        read, not deleted)."""
+        if message_id is None:
+            return None
+        name = "forwardFromId" if forward else "replyId"
+        message = self._readable_message(actor, message_id)
+        if message is None:
+            raise NotFound(
+                f"{name}: message {message_id} not found", error_code="MESSAGE_NOT_FOUND", id=message_id
+            )
+        if not forward and message.conversation_id != conversation.id:
+            raise BadRequest(
+                f"replyId: message {message.id} is not in conversation {conversation.id}",
+                error_code="REPLIED_MESSAGE_NOT_IN_CONVERSATION",
+                id=message.id,
+            )
+        if forward and message.deleted_at is not None:
+            raise BadRequest(
+                "forwardFromId: a deleted message cannot be forwarded", error_code="MESSAGE_DELETED"
+            )
+        return message
 
     def _user_to_change_roles(
         self, actor: Actor, user_id: str, role_keys: Sequence[str], operation: str

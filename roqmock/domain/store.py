@@ -104,6 +104,8 @@ class World:
     # Read state: the users who have read each message, by message id (its author is not listed: an
     # author has read its own message).
     read_by: dict[str, set[str]] = field(default_factory=dict)
+    # The users who marked a conversation unread (markConversationAsReadUnread), by conversation id.
+    marked_unread: dict[str, set[str]] = field(default_factory=dict)
     # indexes; the lists are in creation order (natural_key)
     conversation_order: list[Conversation] = field(default_factory=list)
     message_order: list[Message] = field(default_factory=list)
@@ -231,6 +233,19 @@ class World:
 
         self._did(undo)
 
+    def remove_member(self, member: ConversationUser) -> None:
+        """A member leaves (or is removed): its row and the indexes; its messages stay."""
+        del self.members[member.id]
+        del self.members_by_conversation[member.conversation_id][member.user_id]
+        self.conversations_by_user[member.user_id].discard(member.conversation_id)
+
+        def undo() -> None:
+            self.members[member.id] = member
+            self.members_by_conversation[member.conversation_id][member.user_id] = member
+            self.conversations_by_user.setdefault(member.user_id, set()).add(member.conversation_id)
+
+        self._did(undo)
+
     def add_tag(self, tag: ConversationTag) -> None:
         self._put_tag(tag)
         self._did(lambda: self._drop_tag(tag))
@@ -339,6 +354,37 @@ class World:
             self._did(lambda: readers.discard(user_id))
         readers.add(user_id)
         return True
+
+    def set_marked_unread(self, conversation_id: str, user_id: str, unread: bool) -> None:
+        """Set or clear ``user_id``'s unread flag on a conversation."""
+        marked = self.marked_unread.get(conversation_id)
+        if (marked is not None and user_id in marked) == unread:
+            return
+        if marked is None:
+            marked = self.marked_unread[conversation_id] = set()
+            self._did(lambda: self.marked_unread.pop(conversation_id, None))
+        if unread:
+            marked.add(user_id)
+            self._did(lambda: marked.discard(user_id))
+        else:
+            marked.discard(user_id)
+            self._did(lambda: marked.add(user_id))
+
+    def detach_file(self, message: Message) -> None:
+        """The message no longer carries its file (a deleted message keeps none of its content)."""
+        file_id = message.file_id
+        if file_id is None:
+            return
+        before = self.messages_by_file.get(file_id)
+        self.change(message, file_id=None)
+        if before is None:
+            return
+        remaining = [m for m in before if m is not message]
+        if remaining:
+            self.messages_by_file[file_id] = remaining
+        else:
+            del self.messages_by_file[file_id]
+        self._did(lambda: self.messages_by_file.__setitem__(file_id, before))
 
     def add_file(self, file: File) -> None:
         self.files[file.id] = file

@@ -42,6 +42,10 @@ SOCKET_PATH = "socket.io"
 MAX_PAGE = 100
 
 Payload = dict[str, Any]
+# The events about messages: heard by those who may read the conversation's messages.
+_MESSAGE_KINDS = frozenset(
+    {Kind.MESSAGE_CREATED, Kind.MESSAGES_READ, Kind.MESSAGE_UPDATED, Kind.MESSAGE_DELETED}
+)
 Handler = Callable[["Connection", Payload], Payload | None]
 
 
@@ -209,17 +213,47 @@ class MessageCenter:
         conversation = state.conversations.get(event.conversation_id)
         if conversation is None:
             return
-        entity = (
-            Entity.MESSAGE
-            if event.kind in (Kind.MESSAGE_CREATED, Kind.MESSAGES_READ)
-            else Entity.CONVERSATION
-        )
+        if event.kind is Kind.CONVERSATION_MEMBERS_CHANGED:
+            self._tell_members_changed(world, rules, event, conversation, listeners)
+            return
+        entity = Entity.MESSAGE if event.kind in _MESSAGE_KINDS else Entity.CONVERSATION
         for connection in listeners:
             if not _may_hear(world, rules, connection.user_id, conversation.id, entity):
                 continue
+            if event.kind is Kind.CONVERSATION_UNREAD_CHANGED and connection.user_id != event.user_id:
+                continue  # a user's own flag
             payload = self._payload(world, event, conversation, connection.user_id)
             if payload is not None:
                 self._send(payload[0], payload[1], connection.sid)
+
+    def _tell_members_changed(
+        self,
+        world: RoqMock,
+        rules: Rules,
+        event: Event,
+        conversation: Conversation,
+        listeners: list[Connection],
+    ) -> None:
+        """Who left or was removed hears ``memberQuitConversation`` (the UI drops the conversation), who
+        joined ``conversationCreated`` (the UI lists it), who stayed ``conversationMembersChanged``."""
+        member_ids = list(world.store.world.members_by_conversation.get(conversation.id, {}))
+        for connection in listeners:
+            user_id = connection.user_id
+            if user_id in event.removed_ids:
+                actor = _actor(world, user_id)
+                if actor is not None and rules.scope(actor, Entity.CONVERSATION, Operation.READ) is not None:
+                    left = {"conversationId": conversation.id, "memberIds": list(event.removed_ids)}
+                    self._send("memberQuitConversation", left, connection.sid)
+                continue
+            if not _may_hear(world, rules, user_id, conversation.id, Entity.CONVERSATION):
+                continue
+            shapes = Shapes(world, user_id)
+            if user_id in event.added_ids:
+                self._send("conversationCreated", shapes.conversation(conversation), connection.sid)
+                continue
+            members = [shape for shape in map(shapes.user, member_ids) if shape is not None]
+            changed = {"conversationId": conversation.id, "memberIds": member_ids, "members": members}
+            self._send("conversationMembersChanged", changed, connection.sid)
 
     def _payload(
         self, world: RoqMock, event: Event, conversation: Conversation, user_id: str
@@ -246,6 +280,30 @@ class MessageCenter:
             if event.user_id == user_id:
                 read["unreadCount"] = world.service.unread_count(user_id, conversation.id)
             return "messagesRead", read
+        if event.kind in (Kind.MESSAGE_UPDATED, Kind.MESSAGE_DELETED):
+            changed = state.messages.get(event.message_ids[0])
+            if changed is None:
+                return None
+            if event.kind is Kind.MESSAGE_DELETED:
+                assert changed.deleted_at is not None
+                deleted = {"id": changed.id, "conversationId": conversation.id, "body": changed.body}
+                return "messageDeleted", {**deleted, "deletedAt": to_iso(changed.deleted_at)}
+            return "messageUpdated", {
+                "id": changed.id,
+                "conversationId": conversation.id,
+                "body": changed.body,
+                "bodyUpdatedAt": _iso(changed.body_updated_at),
+            }
+        if event.kind is Kind.CONVERSATION_UNREAD_CHANGED:
+            unread = world.service.is_marked_unread(user_id, conversation.id)
+            return "conversationUpdated", {"conversationId": conversation.id, "unread": unread}
+        if event.kind is Kind.CONVERSATION_ARCHIVED:
+            return "conversationArchived", {"conversationId": conversation.id}
+        if event.kind is Kind.CONVERSATION_RENAMED:
+            return "conversationTitleChanged", {
+                "conversationId": conversation.id,
+                "title": conversation.title,
+            }
         return None
 
     # ------------------------------------------------------------ client events
@@ -295,6 +353,13 @@ class MessageCenter:
             "markAsReadUnreadMessages": self._mark_read,
             "createConversation": self._create_conversation,
             "userTyping": self._user_typing,
+            "editMessage": self._edit_message,
+            "deleteMessage": self._delete_message,
+            "markConversationAsReadUnread": self._mark_conversation,
+            "archiveConversation": self._archive_conversation,
+            "renameConversation": self._rename_conversation,
+            "leaveConversation": self._leave_conversation,
+            "updateConversationMembers": self._update_members,
         }
 
     def _user_connected(self, connection: Connection, data: Payload) -> Payload:
@@ -369,6 +434,11 @@ class MessageCenter:
         author = data.get("authorId") or connection.user_id
         if not isinstance(author, str):
             raise _invalid("authorId", author, "authorId must be a UUID")
+        mentioned = data.get("mentionedIds")
+        if mentioned is None:
+            mentioned = []
+        if not isinstance(mentioned, list) or not all(isinstance(m, str) and is_uuid(m) for m in mentioned):
+            raise _invalid("mentionedIds", mentioned, "mentionedIds must be an array of UUIDs")
         actor = world.service.actor_for(connection.user_id)
         world.service.create_message(
             actor,
@@ -377,7 +447,67 @@ class MessageCenter:
             conversation_id=conversation_id,
             is_system=False,
             file_id=file_id if kind == "file" else None,
+            reply_id=_optional_uuid(data, "replyId"),
+            forward_from_id=_optional_uuid(data, "forwardFromId"),
+            mentioned_ids=mentioned,
         )
+        return None
+
+    def _edit_message(self, connection: Connection, data: Payload) -> None:
+        message_id = _uuid(data, "id")
+        body = data.get("body")
+        if not isinstance(body, str):
+            raise _invalid("body", body, "body must be a string")
+        service = connection.world.service
+        service.edit_message(service.actor_for(connection.user_id), message_id, body)
+        return None
+
+    def _delete_message(self, connection: Connection, data: Payload) -> None:
+        message_id = _uuid(data, "id")
+        service = connection.world.service
+        service.delete_message(service.actor_for(connection.user_id), message_id)
+        return None
+
+    def _mark_conversation(self, connection: Connection, data: Payload) -> None:
+        conversation = self._readable(connection, data.get("conversationId"), Entity.CONVERSATION)
+        user_id = data.get("userId")
+        if user_id is not None and (not isinstance(user_id, str) or user_id.lower() != connection.user_id):
+            raise Forbidden("userId must be the token's user", userId=str(user_id))
+        unread = data.get("unread")
+        if not isinstance(unread, bool):
+            raise _invalid("unread", unread, "unread must be a boolean")
+        service = connection.world.service
+        service.mark_conversation_unread(service.actor_for(connection.user_id), conversation.id, unread)
+        return None
+
+    def _archive_conversation(self, connection: Connection, data: Payload) -> None:
+        conversation_id = _uuid(data, "conversationId")
+        service = connection.world.service
+        service.archive_conversation(service.actor_for(connection.user_id), conversation_id)
+        return None
+
+    def _rename_conversation(self, connection: Connection, data: Payload) -> None:
+        conversation_id = _uuid(data, "conversationId")
+        title = data.get("title")
+        if not isinstance(title, str):
+            raise _invalid("title", title, "title must be a string")
+        service = connection.world.service
+        service.rename_conversation(service.actor_for(connection.user_id), conversation_id, title)
+        return None
+
+    def _leave_conversation(self, connection: Connection, data: Payload) -> None:
+        conversation_id = _uuid(data, "conversationId")
+        service = connection.world.service
+        service.leave_conversation(service.actor_for(connection.user_id), conversation_id)
+        return None
+
+    def _update_members(self, connection: Connection, data: Payload) -> None:
+        conversation_id = _uuid(data, "conversationId")
+        members = data.get("memberIds")
+        if not isinstance(members, list) or not all(isinstance(m, str) and is_uuid(m) for m in members):
+            raise _invalid("memberIds", members, "memberIds must be an array of UUIDs")
+        service = connection.world.service
+        service.update_conversation_members(service.actor_for(connection.user_id), conversation_id, members)
         return None
 
     def _mark_read(self, connection: Connection, data: Payload) -> None:
@@ -493,6 +623,7 @@ class MessageCenter:
         service = connection.world.service
         return sum(
             service.unread_count(connection.user_id, c.id)
+            + service.is_marked_unread(connection.user_id, c.id)
             for c in self._listed(connection, tags, archived=False)
         )
 
@@ -515,6 +646,10 @@ class Shapes:
 
     def message(self, message: Message, *, nested: bool = False) -> Payload:
         file = self.world.files.get(message.file_id) if message.file_id is not None else None
+        replied = forwarded = None
+        if not nested:
+            replied = self._linked(message.replied_to_id)
+            forwarded = self._linked(message.forward_from_id)
         return {
             "id": message.id,
             "body": message.body,
@@ -524,17 +659,31 @@ class Shapes:
             "author": self.user(message.author_id),
             "createdAt": to_iso(message.created_at),
             "updatedAt": to_iso(message.updated_at),
-            "deletedAt": to_iso(message.deleted_at) if message.deleted_at is not None else None,
-            "bodyUpdatedAt": None,
+            "deletedAt": _iso(message.deleted_at),
+            "bodyUpdatedAt": _iso(message.body_updated_at),
             "isSystem": message.is_system,
-            "repliedToId": None,
-            "repliedTo": None,
-            "forwardFromId": None,
-            "forwardFrom": None,
+            "repliedToId": message.replied_to_id,
+            "repliedTo": replied,
+            "forwardFromId": message.forward_from_id,
+            "forwardFrom": forwarded,
+            "mentionedIds": list(message.mentioned_ids),
             "type": "file" if message.file_id is not None else "text",
             "fileId": message.file_id,
             "file": {"id": file.id, "name": file.name} if file is not None else None,
         }
+
+    def _linked(self, message_id: str | None) -> Payload | None:
+        """A replied-to or forwarded message, nested, when this user may read its conversation (a
+        forward may come from a conversation the reader is not in: then only its id is shown)."""
+        linked = self.world.messages.get(message_id or "")
+        if linked is None:
+            return None
+        actor = _actor(self.mock, self.user_id)
+        if actor is None or not Rules(self.world).can_read_conversation(
+            actor, linked.conversation_id, Entity.MESSAGE
+        ):
+            return None
+        return self.message(linked, nested=True)
 
     def conversation(self, conversation: Conversation) -> Payload:
         world = self.world
@@ -556,7 +705,7 @@ class Shapes:
             "owner": self.user(conversation.owner_id),
             "isGroup": conversation.is_group,
             "unreadCount": self.mock.service.unread_count(self.user_id, conversation.id),
-            "unread": False,
+            "unread": self.mock.service.is_marked_unread(self.user_id, conversation.id),
             "createdAt": to_iso(conversation.created_at),
             "updatedAt": to_iso(conversation.updated_at),
             "deletedAt": None,
@@ -677,6 +826,14 @@ def _page_number(data: Payload, name: str, *, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _invalid(name, value, f"{name} must be a whole number, not less than 0")
     return value
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return to_iso(moment) if moment is not None else None
+
+
+def _optional_uuid(data: Payload, name: str) -> str | None:
+    return _uuid(data, name) if data.get(name) is not None else None
 
 
 def _uuid(data: Payload, name: str) -> str:

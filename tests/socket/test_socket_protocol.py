@@ -388,10 +388,10 @@ def test_an_event_roqmock_does_not_serve_is_told_not_dropped(server: RoqServer) 
     async def scenario() -> None:
         alice = await live(server, world["alice"])
         try:
-            answer = await alice.call("renameConversation", {"conversationId": world["pair"], "title": "x"})
+            answer = await alice.call("pinConversation", {"conversationId": world["pair"]})
             assert answer["error"]["errorCode"] == "EVENT_NOT_SERVED"
             told = json.loads(await alice.next("exception"))
-            assert told["variables"] == {"event": "renameConversation"}
+            assert told["variables"] == {"event": "pinConversation"}
         finally:
             await alice.close()
 

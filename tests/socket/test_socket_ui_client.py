@@ -77,3 +77,15 @@ def test_the_uis_socket_client_chats_through_roqmock(empty_server: RoqServer) ->
     assert seen["bobRead"]["unreadCount"] == 0
     # Bob's own "Earlier" was never unread for him: only Alice's message is newly read.
     assert seen["bobRead"]["messageIds"] == [seen["bobReceived"]["id"]]
+    # Editing, replying with a mention, the unread flag, renaming and deleting, through the UI's client.
+    mine = seen["aliceReceived"]["id"]
+    assert seen["bobUpdated"]["id"] == mine and seen["bobUpdated"]["body"] == "Hello, edited"
+    assert seen["bobUpdated"]["bodyUpdatedAt"]
+    reply = seen["aliceReply"]
+    assert reply["repliedToId"] == mine and reply["repliedTo"]["body"] == "Hello, edited"
+    assert reply["repliedTo"]["author"]["fullName"] and reply["forwardFromId"] is None
+    assert reply["mentionedIds"] == [alice]
+    assert seen["aliceFlagged"] == {"conversationId": pair, "unread": True}
+    assert seen["bobRenamed"] == {"conversationId": pair, "title": "Renamed by the UI"}
+    assert seen["bobDeleted"]["id"] == mine and seen["bobDeleted"]["deletedAt"]
+    assert seen["leaveRefused"]["errorCode"] == "CONVERSATION_NOT_GROUP"

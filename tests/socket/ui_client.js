@@ -94,6 +94,38 @@ async function main(options) {
       lastTimestamp: seen.bobReceived.createdAt,
     });
     seen.bobRead = await read;
+
+    // The write events beyond sending, as the UI emits them (no ack: each answers with its event).
+    const mine = seen.aliceReceived.id;
+    const updated = once(bob, 'messageUpdated');
+    alice.emit('editMessage', { id: mine, body: 'Hello, edited' });
+    seen.bobUpdated = await updated;
+
+    const reply = once(alice, 'messageReceived');
+    bob.emit('sendMessage', {
+      body: 'Replying',
+      conversationId: options.pair,
+      type: 'text',
+      replyId: mine,
+      mentionedIds: [options.aliceId],
+    });
+    seen.aliceReply = await reply;
+
+    const flagged = once(alice, 'conversationUpdated');
+    alice.emit('markConversationAsReadUnread', { conversationId: options.pair, userId: options.aliceId, unread: true });
+    seen.aliceFlagged = await flagged;
+
+    const renamed = once(bob, 'conversationTitleChanged');
+    alice.emit('renameConversation', { conversationId: options.pair, title: 'Renamed by the UI' });
+    seen.bobRenamed = await renamed;
+
+    const deleted = once(bob, 'messageDeleted');
+    alice.emit('deleteMessage', { id: mine });
+    seen.bobDeleted = await deleted;
+
+    const refusal = once(bob, 'exception');
+    bob.emit('leaveConversation', { conversationId: options.pair });
+    seen.leaveRefused = JSON.parse(await refusal);
   } finally {
     for (const socket of [alice, bob, carol]) socket.close();
   }

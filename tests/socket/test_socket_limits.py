@@ -1,0 +1,219 @@
+"""The message center's limits and resets, over a real server: sockets per server, a socket that stops
+reading, a reset or an ended session while sockets are connected."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jwt
+import pytest
+from support.servers import serve
+from support.sockets import (
+    WAIT_S,
+    LiveClient,
+    Refused,
+    create_conversation,
+    create_message,
+    create_user,
+    live,
+)
+
+from roqmock.testing import RoqServer
+
+NAMESPACE = "/messageCenter"
+SECRET = "socket-limits-secret-" + "x" * 32
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RoqServer]:
+    running = serve("--max-sockets", "3", "--socket-queue", "4")
+    yield running
+    running.stop()
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+async def live_in_session(session: RoqServer, name: str, user_id: str) -> LiveClient:
+    """A socket in session ``name``: a token whose environment is the session's name."""
+    claims = jwt.decode(session.token(user_id), options={"verify_signature": False})
+    token = jwt.encode({**claims, "roqEnvironmentId": name}, SECRET, algorithm="HS256")
+    return await LiveClient(session.url, query={"platformtoken": token}).connect()
+
+
+def _watch(client: LiveClient) -> asyncio.Event:
+    """Set once the client is disconnected (by the server: its reconnection is off)."""
+    gone = asyncio.Event()
+
+    async def disconnected(*args: Any) -> None:
+        gone.set()
+
+    client.client.on("disconnect", disconnected, namespace=NAMESPACE)
+    return gone
+
+
+async def _close_all(*clients: LiveClient) -> None:
+    for client in clients:
+        await client.close()
+
+
+# ---------------------------------------------------------------- sockets per server
+
+
+def test_sockets_past_max_sockets_are_refused_with_a_reason(server: RoqServer) -> None:
+    alice = create_user(server, _name("alice"))
+
+    async def scenario() -> None:
+        first = [await live(server, alice) for _ in range(3)]
+        with pytest.raises(Refused) as refused:
+            await live(server, alice)
+        assert refused.value.data["data"]["errorCode"] == "TOO_MANY_SOCKETS"
+        assert "--max-sockets" in refused.value.data["message"]
+        await first[0].close()
+        again = await live(server, alice)  # a freed place is taken again
+        await _close_all(*first[1:], again)
+
+    run(scenario())
+
+
+# ---------------------------------------------------------------- a socket that stops reading
+
+
+class StalledSocket:
+    """A raw WebSocket that connects to the message center and then never reads again (its receive
+    buffer kept small, so the server's writes back up quickly)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        parts = urlsplit(url)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.settimeout(WAIT_S)
+        self.sock.connect((parts.hostname, parts.port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET /socket.io/?EIO=4&transport=websocket&platformtoken={quote(token)} HTTP/1.1\r\n"
+                f"Host: {parts.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        self._until(b"0{")  # the handshake, then engine.io's open packet
+        self._send_text(f"40{NAMESPACE},")
+        self._until(f"40{NAMESPACE},{{".encode())  # socket.io's connect answer: connected
+
+    def _until(self, marker: bytes) -> None:
+        seen = b""
+        while marker not in seen:
+            chunk = self.sock.recv(4096)
+            assert chunk, f"closed before {marker!r}: {seen[-200:]!r}"
+            seen += chunk
+
+    def _send_text(self, text: str) -> None:
+        payload = text.encode()
+        assert len(payload) < 126
+        mask = os.urandom(4)
+        masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+        self.sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_socket_that_stops_reading_is_dropped_and_the_others_hear_everything(server: RoqServer) -> None:
+    """With --socket-queue 4, a socket that never reads is disconnected (its user goes offline), while a
+    reading member of the same conversation receives every message."""
+    reader, sleeper = create_user(server, _name("reader")), create_user(server, _name("sleeper"))
+    conversation = create_conversation(server, reader, [reader, sleeper])
+    body = "x" * 200_000  # big messages fill the sleeper's buffers in a few writes
+
+    async def scenario() -> None:
+        bob = await live(server, reader)
+        stalled = StalledSocket(server.url, server.token(sleeper))
+        try:
+            assert (await bob.next("userOnline"))["id"] == sleeper
+            sent = 0
+            while not bob.named("userOffline"):
+                assert sent < 200, "the socket that stopped reading was never dropped"
+                await asyncio.to_thread(create_message, server, conversation, reader, f"{sent} {body}")
+                received = await bob.next("messageReceived")
+                assert received["body"].startswith(f"{sent} ")
+                sent += 1
+            assert bob.named("userOffline") == [{"id": sleeper, "isOnline": False}]
+            # The reader keeps hearing every message after the drop.
+            await asyncio.to_thread(create_message, server, conversation, reader, "after")
+            assert (await bob.next("messageReceived"))["body"] == "after"
+        finally:
+            stalled.close()
+            await bob.close()
+
+    run(scenario())
+
+
+# ---------------------------------------------------------------- resets and sessions
+
+
+def test_a_reset_drops_every_socket_of_the_world_and_only_those() -> None:
+    running = serve("--token-secret", SECRET)
+    try:
+        alice, bob = create_user(running, _name("alice")), create_user(running, _name("bob"))
+        create_conversation(running, alice, [alice, bob])
+        name = _name("s")
+        session = running.session(name)
+        carol = create_user(session, _name("carol"))
+
+        async def scenario() -> None:
+            old_token = running.token(alice)
+            sockets = [await live(running, alice), await live(running, bob)]
+            other = await live_in_session(session, name, carol)
+            gone = [_watch(each) for each in sockets]
+            other_gone = _watch(other)
+            await asyncio.to_thread(running.reset)
+            for event in gone:
+                await asyncio.wait_for(event.wait(), WAIT_S)
+            assert not any(each.client.connected for each in sockets)
+            # The session's world was not reset: its socket stays and works.
+            assert not other_gone.is_set()
+            assert (await other.call("userConnected", {}))["unreadCount"] == 0
+            # The users were the old world's: they are refused now, not half-connected.
+            with pytest.raises(Refused) as refused:
+                await LiveClient(running.url, query={"platformtoken": old_token}).connect()
+            assert "does not exist" in refused.value.data["message"], refused.value.data
+            await _close_all(other, *sockets)
+
+        run(scenario())
+    finally:
+        running.stop()
+
+
+def test_ending_a_session_drops_its_sockets() -> None:
+    running = serve("--token-secret", SECRET)
+    try:
+        name = _name("s")
+        session = running.session(name)
+        dave = create_user(session, _name("dave"))
+        erin = create_user(running, _name("erin"))
+
+        async def scenario() -> None:
+            in_session, outside = await live_in_session(session, name, dave), await live(running, erin)
+            gone, outside_gone = _watch(in_session), _watch(outside)
+            await asyncio.to_thread(session.end_sessions)
+            await asyncio.wait_for(gone.wait(), WAIT_S)
+            assert not outside_gone.is_set()
+            assert (await outside.call("userConnected", {}))["unreadCount"] == 0
+            await _close_all(in_session, outside)
+
+        run(scenario())
+    finally:
+        running.stop()

@@ -180,12 +180,14 @@ class MessageCenter:
         return self.server.eio.sockets.get(eio_sid) if eio_sid is not None else None
 
     async def _drop(self, sid: str) -> None:
-        """Disconnect ``sid`` and close its connection, so that a client reconnects (socket.io-client
-        does after a closed transport, not after a namespace disconnect) and reloads."""
+        """Close ``sid``'s connection, so that its client reconnects and reloads: socket.io-client
+        reconnects after a closed transport, never after a namespace disconnect ("io server disconnect")."""
         transport = self._transport(sid)
-        await self.server.disconnect(sid, namespace=NAMESPACE)
-        if transport is not None:
-            await transport.close(wait=False, abort=False)
+        if transport is None:
+            await self.server.disconnect(sid, namespace=NAMESPACE)
+            return
+        await transport.close(wait=False, abort=False)  # the server's disconnect handlers run here
+        transport.queue.put_nowait(None)  # ends its writer, which closes the WebSocket
 
     def _replaced(self, world: RoqMock) -> None:
         """A world's contents were replaced (reset, reseed, load_state) or its session ended: its sockets

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
+import shutil
 import socket
+import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -25,8 +29,10 @@ from support.sockets import (
     live,
 )
 
+from roqmock.seed import WorldSize
 from roqmock.testing import RoqServer
 
+RECONNECT_SCRIPT = Path(__file__).resolve().parent / "ui_reconnect.js"
 NAMESPACE = "/messageCenter"
 SECRET = "socket-limits-secret-" + "x" * 32
 
@@ -215,5 +221,34 @@ def test_ending_a_session_drops_its_sockets() -> None:
             await _close_all(in_session, outside)
 
         run(scenario())
+    finally:
+        running.stop()
+
+
+def test_the_uis_socket_client_reconnects_after_a_reset() -> None:
+    """socket.io-client 4.8 with ROQ's UI's options: dropped by a reset, it reconnects by itself (its
+    transport closed; it would not after a namespace disconnect) to the new world."""
+    node = shutil.which("node")
+    assert node is not None, "this test needs Node.js (node) on PATH and `npm ci --prefix tests`"
+    running = serve(size=WorldSize(users=3, conversations=2, messages=4, files=0, tenants=1))
+    try:
+        user = running.execute("{ users(limit: 1) { data { id } } }")["data"]["users"]["data"][0]["id"]
+        options = json.dumps({"url": running.url, "token": running.token(user)})
+        with subprocess.Popen(
+            [node, str(RECONNECT_SCRIPT), options],
+            cwd=RECONNECT_SCRIPT.parent,
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as client:
+            try:
+                assert client.stdout is not None
+                assert json.loads(client.stdout.readline()) == {"ready": True}
+                running.reset()
+                outcome = json.loads(client.stdout.readline())
+            finally:
+                client.kill()
+        assert outcome["ok"], outcome
+        assert outcome["seen"]["disconnects"] == ["transport close"]
+        assert outcome["seen"]["connects"] == 2
     finally:
         running.stop()

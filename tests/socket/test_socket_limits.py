@@ -252,3 +252,75 @@ def test_the_uis_socket_client_reconnects_after_a_reset() -> None:
         assert outcome["seen"]["connects"] == 2
     finally:
         running.stop()
+
+
+# ---------------------------------------------------------------- garbage and floods
+
+GARBAGE: list[tuple[str, Any]] = [
+    ("sendMessage", "not an object"),
+    ("sendMessage", [1, 2, 3]),
+    ("sendMessage", 42),
+    ("sendMessage", None),
+    ("sendMessage", b"\x00\xff binary"),
+    ("conversationList", {"limit": "many", "offset": -1}),
+    ("messageList", {"conversationId": {"$ne": None}}),
+    ("noSuchEvent", {"a": 1}),
+    ("noSuchEvent", b"\x00" * 1000),
+]
+
+
+def test_a_flood_of_garbage_never_stalls_the_other_sockets_or_graphql() -> None:
+    """One socket sends garbage (non-objects, binary, unknown events) far past --socket-rate: it is told
+    (TOO_MANY_EVENTS once past the rate); meanwhile another member's messages arrive and GraphQL answers."""
+    running = serve("--socket-rate", "50", "--token-secret", SECRET)
+    try:
+        alice, bob, mallory = (create_user(running, _name(n)) for n in ("alice", "bob", "mallory"))
+        conversation = create_conversation(running, alice, [alice, bob, mallory])
+
+        async def flood(client: LiveClient, rounds: int) -> None:
+            for _ in range(rounds):
+                for event, data in GARBAGE:
+                    await client.emit(event, data)
+
+        async def scenario() -> None:
+            sender, receiver, flooder = [await live(running, user) for user in (alice, bob, mallory)]
+            flooding = asyncio.create_task(flood(flooder, 200))  # 1800 events, past a 500 burst
+            for index in range(10):
+                await sender.emit("sendMessage", {"conversationId": conversation, "body": f"hello {index}"})
+                assert (await receiver.next("messageReceived"))["body"] == f"hello {index}"
+                answer = await asyncio.to_thread(running.execute, "{ users(limit: 1) { totalCount } }")
+                assert answer["data"]["users"]["totalCount"] >= 3
+            await asyncio.wait_for(flooding, WAIT_S * 3)
+            codes = {exception["errorCode"] for exception in flooder.exceptions()}
+            while "TOO_MANY_EVENTS" not in codes:
+                codes.add(json.loads(await flooder.next("exception"))["errorCode"])
+            assert {"BAD_REQUEST", "EVENT_NOT_SERVED", "TOO_MANY_EVENTS"} <= codes
+            assert receiver.named("exception") == []  # the garbage was the flooder's alone
+            await _close_all(sender, receiver, flooder)
+
+        run(scenario())
+    finally:
+        running.stop()
+
+
+def test_a_frame_over_max_body_bytes_closes_only_its_connection() -> None:
+    running = serve("--max-body-bytes", "65536")
+    try:
+        alice, bob = create_user(running, _name("alice")), create_user(running, _name("bob"))
+        conversation = create_conversation(running, alice, [alice, bob])
+
+        async def scenario() -> None:
+            big, receiver = await live(running, alice), await live(running, bob)
+            gone = _watch(big)
+            await big.emit("sendMessage", {"conversationId": conversation, "body": "x" * 100_000})
+            await asyncio.wait_for(gone.wait(), WAIT_S)
+            # Refused, not run: the message is not in the world; the other socket is unaffected.
+            small = await live(running, alice)
+            await small.emit("sendMessage", {"conversationId": conversation, "body": "small"})
+            assert (await receiver.next("messageReceived"))["body"] == "small"
+            assert [event["body"] for event in receiver.named("messageReceived")] == ["small"]
+            await _close_all(big, small, receiver)
+
+        run(scenario())
+    finally:
+        running.stop()

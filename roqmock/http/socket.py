@@ -149,14 +149,14 @@ class MessageCenter:
                 self._presence(connection, online=False)
 
     def _online(self, world: RoqMock, user_id: str) -> bool:
-        return any(c.world is world and c.user_id == user_id for c in self.connections.values())
+        return any(c.world is world and c.user_id == user_id for c in list(self.connections.values()))
 
     def _presence(self, connection: Connection, *, online: bool) -> None:
         """``userOnline``/``userOffline`` to the connected users who share a conversation with the user."""
         world = connection.world.store.world
         contacts = _contacts(world, connection.user_id)
         event = "userOnline" if online else "userOffline"
-        for other in self.connections.values():
+        for other in list(self.connections.values()):
             if other.world is connection.world and other.user_id in contacts:
                 self._send(event, {"id": connection.user_id, "isOnline": online}, other.sid)
 
@@ -193,7 +193,7 @@ class MessageCenter:
         """A world's contents were replaced (reset, reseed, load_state) or its session ended: its sockets
         are dropped at once (from any thread, under its store's lock), so none keeps a user that may be
         gone; they reconnect to the new world and reload."""
-        gone = [sid for sid, connection in self.connections.items() if connection.world is world]
+        gone = [sid for sid, connection in list(self.connections.items()) if connection.world is world]
         for sid in gone:
             self.connections.pop(sid, None)
             self.outboxes.close(sid)
@@ -214,7 +214,7 @@ class MessageCenter:
     def _tell(self, world: RoqMock, event: Event) -> None:
         state = world.store.world
         rules = Rules(state)
-        listeners = [c for c in self.connections.values() if c.world is world]
+        listeners = [c for c in list(self.connections.values()) if c.world is world]
         if not listeners:
             return
         if event.kind is Kind.CONVERSATION_DELETED:

@@ -32,7 +32,7 @@ from roqmock.domain.models import Conversation, Message, User
 from roqmock.domain.permissions import Actor, Rules
 from roqmock.domain.roles import Entity, Operation
 from roqmock.domain.specs import conversation_spec
-from roqmock.http.socket_limits import FloodGuard, Outboxes
+from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Outboxes
 from roqmock.mock import RoqMock
 
 __all__ = ["NAMESPACE", "SOCKET_PATH", "MessageCenter"]
@@ -76,6 +76,7 @@ class MessageCenter:
             cors_allowed_origins="*" if "*" in origins else (list(origins) or None),
             # A frame over the GraphQL body limit closes the connection instead of being buffered.
             max_http_buffer_size=mock.settings.max_body_bytes,
+            serializer=BoundedPacket,
             logger=False,
             engineio_logger=False,
         )

@@ -18,9 +18,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import socketio
+
 from roqmock.api.errors import logger
 
-__all__ = ["FloodGuard", "Outboxes"]
+__all__ = ["MAX_ATTACHMENTS", "BoundedPacket", "FloodGuard", "Outboxes"]
+
+# The most binary attachments one Socket.IO packet may announce (python-socketio allows 10 digits' worth,
+# and buffers every frame until they have all come). ROQ's UI sends none: files go over HTTP.
+MAX_ATTACHMENTS = 10
 
 # Sends one event to one socket, returning once the transport has taken it (so a socket that does not
 # read holds its backlog here, where it is counted, not in the transport's unbounded queue).
@@ -157,3 +163,14 @@ class FloodGuard:
 
     def forget(self, sid: str) -> None:
         self._buckets.pop(sid, None)
+
+
+class BoundedPacket(socketio.packet.Packet):  # type: ignore[misc]
+    """python-socketio's packet, refusing one that announces more than :data:`MAX_ATTACHMENTS` binary
+    attachments: the packet is dropped (and logged) instead of its attachments being buffered."""
+
+    def decode(self, encoded_packet: Any) -> int:
+        count = int(super().decode(encoded_packet))
+        if count > MAX_ATTACHMENTS:
+            raise ValueError(f"a packet of {count} binary attachments (at most {MAX_ATTACHMENTS})")
+        return count

@@ -324,3 +324,19 @@ def test_a_frame_over_max_body_bytes_closes_only_its_connection() -> None:
         run(scenario())
     finally:
         running.stop()
+
+
+def test_a_packet_announcing_endless_attachments_is_dropped_not_buffered(server: RoqServer) -> None:
+    """A binary packet announcing a million attachments would have the server keep every frame that
+    follows until they all came; it is dropped, and the socket's next event is answered as usual."""
+    alice = create_user(server, _name("alice"))
+
+    async def scenario() -> None:
+        client = await live(server, alice)
+        header = f'51000000-{NAMESPACE},["sendMessage",{{"_placeholder":true,"num":0}}]'
+        await client.client.eio.send(header)
+        await client.client.eio.send(b"\x00" * 100)
+        assert (await client.call("userConnected", {}))["unreadCount"] == 0
+        await client.close()
+
+    run(scenario())

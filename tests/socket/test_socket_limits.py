@@ -203,6 +203,32 @@ def test_a_reset_drops_every_socket_of_the_world_and_only_those() -> None:
         running.stop()
 
 
+@pytest.mark.parametrize("replace", ["reseed", "load_state"])
+def test_a_reseed_or_a_loaded_state_drops_the_worlds_sockets(replace: str) -> None:
+    running = serve()
+    try:
+        alice = create_user(running, _name("alice"))
+        saved = running.state()
+
+        async def scenario() -> None:
+            client = await live(running, alice)
+            gone = _watch(client)
+            if replace == "reseed":
+                await asyncio.to_thread(running.reseed, seed=7, users=2, conversations=1, messages=1)
+            else:
+                await asyncio.to_thread(running.load_state, saved)
+            await asyncio.wait_for(gone.wait(), WAIT_S)
+            await client.close()
+            if replace == "load_state":  # the loaded world holds the user: it connects again
+                again = await live(running, alice)
+                assert (await again.call("userConnected", {}))["unreadCount"] == 0
+                await again.close()
+
+        run(scenario())
+    finally:
+        running.stop()
+
+
 def test_ending_a_session_drops_its_sockets() -> None:
     running = serve("--token-secret", SECRET)
     try:

@@ -34,6 +34,9 @@ from roqmock.config import (
     DEFAULT_ENVIRONMENT_ID,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_SOCKETS,
+    DEFAULT_SOCKET_QUEUE,
+    DEFAULT_SOCKET_RATE,
     MIN_TOKEN_SECRET_BYTES,
     Settings,
 )
@@ -221,6 +224,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="the base of the upload and download URLs handed out (default: the host the request named)",
     )
     serve_.add_argument(
+        "--max-sockets",
+        type=_whole(1),
+        default=DEFAULT_MAX_SOCKETS,
+        help="most live-chat sockets connected at once; more are refused at connect",
+    )
+    serve_.add_argument(
+        "--socket-queue",
+        type=_whole(1),
+        default=DEFAULT_SOCKET_QUEUE,
+        metavar="EVENTS",
+        help="most events queued for one socket; a socket that falls further behind is disconnected",
+    )
+    serve_.add_argument(
+        "--socket-rate",
+        type=_whole(1),
+        default=DEFAULT_SOCKET_RATE,
+        metavar="EVENTS",
+        help="events a socket may send a second on average (bursts of ten seconds' worth); more are refused",
+    )
+    serve_.add_argument(
         "--sandbox",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -376,6 +399,9 @@ def _settings(args: argparse.Namespace) -> Settings:
             download_lifetime_s=args.download_lifetime,
             max_file_bytes=args.max_file_bytes,
             public_url=args.public_url,
+            max_sockets=args.max_sockets,
+            socket_queue=args.socket_queue,
+            socket_rate=args.socket_rate,
             **({"token_secret": args.token_secret} if args.token_secret is not None else {}),
         )
     except ValueError as error:
@@ -491,6 +517,9 @@ def serve(args: argparse.Namespace) -> None:
         proxy_headers=False,
         server_header=False,
         http=CoalescingHttpToolsProtocol,
+        # A WebSocket frame past the body limit is refused before uvicorn buffers it (its own default is
+        # 16 MiB); the message center refuses the same size (engine.io's max_http_buffer_size).
+        ws_max_size=mock.settings.max_body_bytes + 1024,
     )
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -17,6 +17,11 @@ DEFAULT_ENVIRONMENT_ID = "5e1b8f0a-7c3d-4a2e-9b6f-0d4c8a2e1f37"
 DEFAULT_API_KEY = "roqmock-api-key"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+# The message center (live chat): sockets per server, events queued per socket, events a socket may send
+# a second on average.
+DEFAULT_MAX_SOCKETS = 1000
+DEFAULT_SOCKET_QUEUE = 1000
+DEFAULT_SOCKET_RATE = 200
 # Where a roqmock answers when no request says (in process: the httpx transports' base URL).
 IN_PROCESS_URL = "http://roqmock.test"
 # HS256 keys shorter than its hash are refused (RFC 7518, section 3.2); PyJWT would warn on every token.
@@ -49,6 +54,11 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     # The base of the URLs roqmock hands out (upload forms, downloads); None: the request's own host.
     public_url: str | None = None
+    # The message center: more sockets are refused at connect; a socket with more events queued than
+    # socket_queue (it stopped reading) is disconnected; past socket_rate events a second, refused.
+    max_sockets: int = DEFAULT_MAX_SOCKETS
+    socket_queue: int = DEFAULT_SOCKET_QUEUE
+    socket_rate: int = DEFAULT_SOCKET_RATE
 
     def __post_init__(self) -> None:
         if len(self.token_secret.encode("utf-8", "surrogatepass")) < MIN_TOKEN_SECRET_BYTES:

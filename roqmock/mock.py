@@ -33,6 +33,9 @@ MAX_SESSIONS = 1000
 # Told what each write did, right after it, under the store's lock (so it reads the world as the write
 # left it): the live chat's transport subscribes here; the mock itself knows no transport.
 Observer = Callable[["RoqMock", list[Event]], None]
+# Told, under the store's lock, that a world's contents were replaced (reset, reseed, load_state) or that
+# its session ended: what a transport holds about the old world (a socket's user) is stale.
+Replaced = Callable[["RoqMock"], None]
 
 
 _SESSION_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -136,6 +139,7 @@ class RoqMock:
         self.name: str | None = None  # a session's name
         self._sessions_lock = threading.Lock()
         self.observers: list[Observer] = []
+        self.replaced: list[Replaced] = []
 
     def _build(self, baseline: Baseline) -> Store:
         """A store holding ``baseline``'s world, built aside so that a failure changes nothing."""
@@ -219,7 +223,11 @@ class RoqMock:
     def drop_sessions(self, name: str | None = None) -> int:
         with self._sessions_lock:
             names = [name] if name is not None else list(self._sessions)
-            return sum(self._sessions.pop(each, None) is not None for each in names)
+            ended = [session for each in names if (session := self._sessions.pop(each, None)) is not None]
+        for session in ended:
+            with session.store.lock:
+                session._tell_replaced()
+        return len(ended)
 
     # ------------------------------------------------------------ state
 
@@ -242,6 +250,14 @@ class RoqMock:
             self.journal.clear()
             self.coverage.clear()
             self.faults.remove()
+            self._tell_replaced()
+
+    def _tell_replaced(self) -> None:
+        for listener in list(self.replaced):
+            try:
+                listener(self)
+            except Exception:
+                logger.exception("a listener failed on a replaced world")
 
     def dump_state(self) -> dict[str, Any]:
         with self.store.lock:
@@ -262,6 +278,7 @@ class RoqMock:
                 self.baseline = replace(
                     self.baseline, state=data, size=None, seed=self.baseline.seed if seed is None else seed
                 )
+            self._tell_replaced()
 
     # ------------------------------------------------------------ requests
 

@@ -12,11 +12,11 @@ silent.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,6 +32,7 @@ from roqmock.domain.models import Conversation, Message, User
 from roqmock.domain.permissions import Actor, Rules
 from roqmock.domain.roles import Entity, Operation
 from roqmock.domain.specs import conversation_spec
+from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Outboxes
 from roqmock.mock import RoqMock
 
 __all__ = ["NAMESPACE", "SOCKET_PATH", "MessageCenter"]
@@ -77,13 +78,16 @@ class MessageCenter:
             async_mode="asgi",
             # None: same origin only (python-engineio checks Origin on websocket upgrades too).
             cors_allowed_origins="*" if "*" in origins else (list(origins) or None),
+            # A frame over the GraphQL body limit closes the connection instead of being buffered.
+            max_http_buffer_size=mock.settings.max_body_bytes,
+            serializer=BoundedPacket,
             logger=False,
             engineio_logger=False,
         )
         self.connections: dict[str, Connection] = {}
         self._subscribed: set[int] = set()  # id() of the worlds whose events this center hears
-        self._outbox: asyncio.Queue[tuple[str, Any, str]] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.outboxes = Outboxes(self._emit, self._drop, limit=mock.settings.socket_queue)
+        self.flood = FloodGuard(mock.settings.socket_rate)
         self.server.on("connect", self._connect, namespace=NAMESPACE)
         self.server.on("disconnect", self._disconnect, namespace=NAMESPACE)
         for event, handler in self._handlers().items():
@@ -105,7 +109,15 @@ class MessageCenter:
             connection = self._authenticate(sid, token)
         except RoqError as error:
             raise _refuse(error) from None
-        self._start()
+        if len(self.connections) >= self.mock.settings.max_sockets:
+            limit = self.mock.settings.max_sockets
+            raise _refuse(
+                RoqError(
+                    f"The message center holds {limit} sockets already (roqmock serve --max-sockets)",
+                    error_code="TOO_MANY_SOCKETS",
+                )
+            )
+        self.outboxes.open(sid)
         with connection.world.store.lock:
             online_before = self._online(connection.world, connection.user_id)
             self.connections[sid] = connection
@@ -130,56 +142,69 @@ class MessageCenter:
         if id(world) not in self._subscribed:
             self._subscribed.add(id(world))
             world.observers.append(self._hear)
+            world.replaced.append(self._replaced)
         return Connection(sid, world, claims.user_id)
 
     async def _disconnect(self, sid: str, *args: Any) -> None:
+        self.outboxes.close(sid)
+        self.flood.forget(sid)
         connection = self.connections.pop(sid, None)
         if connection is not None and not self._online(connection.world, connection.user_id):
             with connection.world.store.lock:
                 self._presence(connection, online=False)
 
     def _online(self, world: RoqMock, user_id: str) -> bool:
-        return any(c.world is world and c.user_id == user_id for c in self.connections.values())
+        return any(c.world is world and c.user_id == user_id for c in list(self.connections.values()))
 
     def _presence(self, connection: Connection, *, online: bool) -> None:
         """``userOnline``/``userOffline`` to the connected users who share a conversation with the user."""
         world = connection.world.store.world
         contacts = _contacts(world, connection.user_id)
         event = "userOnline" if online else "userOffline"
-        for other in self.connections.values():
+        for other in list(self.connections.values()):
             if other.world is connection.world and other.user_id in contacts:
                 self._send(event, {"id": connection.user_id, "isOnline": online}, other.sid)
 
     # ------------------------------------------------------------ sending, in order
 
-    def _start(self) -> None:
-        if self._outbox is None:
-            self._loop = asyncio.get_running_loop()
-            self._outbox = asyncio.Queue()
-            self._pump_task = self._loop.create_task(self._pump())
-
     def _send(self, event: str, data: Any, sid: str) -> None:
-        """Queue one event for one socket; events leave in the order they were queued."""
-        outbox, loop = self._outbox, self._loop
-        if outbox is None or loop is None:
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            outbox.put_nowait((event, data, sid))
-        else:
-            loop.call_soon_threadsafe(outbox.put_nowait, (event, data, sid))
+        """Queue one event for one socket (from any thread); each socket's events leave in the order
+        they were queued, through its own bounded outbox (:mod:`roqmock.http.socket_limits`)."""
+        self.outboxes.put(sid, event, data)
 
-    async def _pump(self) -> None:
-        assert self._outbox is not None
-        while True:
-            event, data, sid = await self._outbox.get()
-            try:
-                await self.server.emit(event, data, to=sid, namespace=NAMESPACE)
-            except Exception:
-                logger.exception("could not emit %s to socket %s", event, sid)
+    async def _emit(self, event: str, data: Any, sid: str) -> None:
+        """Hand one event to the transport, and wait until its writer has taken it: engine.io's own
+        queue is unbounded, so a socket that does not read keeps its backlog in its outbox."""
+        await self.server.emit(event, data, to=sid, namespace=NAMESPACE)
+        transport = self._transport(sid)
+        if transport is not None and not transport.closed:
+            await transport.queue.join()
+
+    def _transport(self, sid: str) -> Any:
+        eio_sid = self.server.manager.eio_sid_from_sid(sid, NAMESPACE)
+        return self.server.eio.sockets.get(eio_sid) if eio_sid is not None else None
+
+    async def _drop(self, sid: str) -> None:
+        """Close ``sid``'s connection, so that its client reconnects and reloads: socket.io-client
+        reconnects after a closed transport, never after a namespace disconnect ("io server disconnect")."""
+        transport = self._transport(sid)
+        if transport is None:
+            await self.server.disconnect(sid, namespace=NAMESPACE)
+            return
+        await transport.close(wait=False, abort=False)  # the server's disconnect handlers run here
+        transport.queue.put_nowait(None)  # ends its writer, which closes the WebSocket
+
+    def _replaced(self, world: RoqMock) -> None:
+        """A world's contents were replaced (reset, reseed, load_state) or its session ended: its sockets
+        are dropped at once (from any thread, under its store's lock), so none keeps a user that may be
+        gone; they reconnect to the new world and reload."""
+        gone = [sid for sid, connection in list(self.connections.items()) if connection.world is world]
+        for sid in gone:
+            self.connections.pop(sid, None)
+            self.outboxes.close(sid)
+            self.outboxes.later(partial(self._drop, sid))
+        if world.name is not None and world.root.existing_session(world.name) is not world:
+            self._subscribed.discard(id(world))  # an ended session: its id() may be reused
 
     # ------------------------------------------------------------ who hears what
 
@@ -194,7 +219,7 @@ class MessageCenter:
     def _tell(self, world: RoqMock, event: Event) -> None:
         state = world.store.world
         rules = Rules(state)
-        listeners = [c for c in self.connections.values() if c.world is world]
+        listeners = [c for c in list(self.connections.values()) if c.world is world]
         if not listeners:
             return
         if event.kind is Kind.CONVERSATION_DELETED:
@@ -313,6 +338,8 @@ class MessageCenter:
             connection = self.connections.get(sid)
             if connection is None:
                 return None
+            if not self.flood.admit(sid):
+                return self._flooded(sid, event)
             try:
                 if not isinstance(data, dict):
                     raise BadRequest(f"{event} takes an object", error_code="BAD_REQUEST", event=event)
@@ -333,11 +360,23 @@ class MessageCenter:
 
     async def _unserved(self, event: str, sid: str, *data: Any) -> Any:
         """An event roqmock does not serve: told, never silently dropped (an ack would never come)."""
+        if not self.flood.admit(sid):
+            return self._flooded(sid, event)
         error = BadRequest(
             f"roqmock's message center does not serve {event!r} (see docs/chat-api.md, Live chat)",
             error_code="EVENT_NOT_SERVED",
             event=event,
         )
+        self._send("exception", exception_payload(error), sid)
+        return {"error": json.loads(exception_payload(error))}
+
+    def _flooded(self, sid: str, event: str) -> Any:
+        """An event past the socket's rate (roqmock serve --socket-rate): refused before it runs."""
+        error = RoqError(
+            f"More than {self.flood.rate} events a second from this socket: {event!r} was not run",
+            error_code="TOO_MANY_EVENTS",
+            event=event,
+        ).with_status(429)
         self._send("exception", exception_payload(error), sid)
         return {"error": json.loads(exception_payload(error))}
 

@@ -1,0 +1,103 @@
+"""The message center's outboxes and flood guard, alone: order across threads, a full outbox, the rate."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from roqmock.http.socket_limits import FloodGuard, Outboxes
+
+
+class Recorder:
+    """An emit that records, or that never returns (a socket whose transport does not take anything)."""
+
+    def __init__(self, *, stuck: bool = False) -> None:
+        self.sent: list[tuple[str, Any, str]] = []
+        self.dropped: list[str] = []
+        self.stuck = stuck
+
+    async def emit(self, event: str, data: Any, sid: str) -> None:
+        self.sent.append((event, data, sid))
+        if self.stuck:
+            await asyncio.Event().wait()
+
+    async def overflow(self, sid: str) -> None:
+        self.dropped.append(sid)
+
+
+async def _settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+def test_events_leave_in_the_order_they_were_queued_whatever_the_thread() -> None:
+    """A write in a worker thread (GraphQL) queued before a write on the event loop (a socket event)
+    leaves first: the order of the writes, not of the threads' wake-ups."""
+    recorder = Recorder()
+
+    async def scenario() -> None:
+        boxes = Outboxes(recorder.emit, recorder.overflow, limit=10)
+        boxes.open("a")
+        worker = threading.Thread(target=boxes.put, args=("a", "messageReceived", "from graphql"))
+        worker.start()
+        worker.join()
+        boxes.put("a", "messageReceived", "from the socket")
+        await _settle()
+        boxes.close("a")
+
+    asyncio.run(scenario())
+    assert [data for _, data, _ in recorder.sent] == ["from graphql", "from the socket"]
+
+
+def test_a_full_outbox_drops_its_socket_and_only_its_socket() -> None:
+    stuck, reading = Recorder(stuck=True), Recorder()
+
+    async def scenario() -> None:
+        boxes = Outboxes(stuck.emit, stuck.overflow, limit=3)
+        others = Outboxes(reading.emit, reading.overflow, limit=3)
+        boxes.open("slow")
+        others.open("fast")
+        for index in range(1 + 3):  # one taken by the stuck transport, three queued
+            boxes.put("slow", "e", index)
+            others.put("fast", "e", index)
+            await _settle()
+        assert stuck.dropped == []
+        boxes.put("slow", "e", "one too many")
+        boxes.put("slow", "e", "after the drop")
+        await _settle()
+        assert stuck.dropped == ["slow"]
+        assert boxes.pending("slow") == 0
+        boxes.close("slow")
+        others.close("fast")
+
+    asyncio.run(scenario())
+    assert [data for _, data, _ in stuck.sent] == [0]
+    assert [data for _, data, _ in reading.sent] == [0, 1, 2, 3]
+    assert reading.dropped == []
+
+
+def test_a_closed_outbox_sends_nothing_more() -> None:
+    recorder = Recorder()
+
+    async def scenario() -> None:
+        boxes = Outboxes(recorder.emit, recorder.overflow, limit=3)
+        boxes.open("a")
+        boxes.close("a")
+        boxes.put("a", "e", "late")
+        await _settle()
+
+    asyncio.run(scenario())
+    assert recorder.sent == []
+
+
+def test_the_flood_guard_admits_a_burst_then_the_rate() -> None:
+    now = [0.0]
+    guard = FloodGuard(2, clock=lambda: now[0])
+    assert all(guard.admit("a") for _ in range(2 * FloodGuard.BURST_S))
+    assert not guard.admit("a")
+    assert guard.admit("b")  # per socket
+    now[0] += 1.0
+    assert [guard.admit("a") for _ in range(3)] == [True, True, False]
+    guard.forget("a")
+    assert guard.admit("a")

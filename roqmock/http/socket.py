@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,6 +33,7 @@ from roqmock.domain.models import Conversation, Message, User
 from roqmock.domain.permissions import Actor, Rules
 from roqmock.domain.roles import Entity, Operation
 from roqmock.domain.specs import conversation_spec
+from roqmock.http.socket_kit import CenterKit, session_of, world_for
 from roqmock.mock import RoqMock
 
 __all__ = ["NAMESPACE", "SOCKET_PATH", "MessageCenter"]
@@ -77,6 +79,7 @@ class MessageCenter:
             engineio_logger=False,
         )
         self.connections: dict[str, Connection] = {}
+        self.kit = CenterKit()  # the record, faults and in-process sockets of tests (socket_kit.py)
         self._subscribed: set[int] = set()  # id() of the worlds whose events this center hears
         self._outbox: asyncio.Queue[tuple[str, Any, str]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -98,17 +101,18 @@ class MessageCenter:
         if isinstance(auth, dict) and not token:
             token = auth.get("platformtoken") or auth.get("token")
         try:
-            connection = self._authenticate(sid, token)
+            connection = self._authenticate(sid, token, session_of(environ, query))
         except RoqError as error:
             raise _refuse(error) from None
         self._start()
         with connection.world.store.lock:
             online_before = self._online(connection.world, connection.user_id)
             self.connections[sid] = connection
+            self.kit.connected(connection, environ, query)
             if not online_before:
                 self._presence(connection, online=True)
 
-    def _authenticate(self, sid: str, token: Any) -> Connection:
+    def _authenticate(self, sid: str, token: Any, session: str | None = None) -> Connection:
         if not isinstance(token, str) or not token.strip():
             raise Unauthorized("Missing platformtoken: connect with ?platformtoken=<a user's token>")
         token = token.strip()
@@ -117,10 +121,7 @@ class MessageCenter:
         claims = self.mock.tokens.verify(token)
         if claims.user_id is None:
             raise Unauthorized("The message center is for users: a service account's token has no user")
-        environment = claims.environment_id
-        world = (
-            self.mock if environment == self.mock.settings.environment_id else self.mock.session(environment)
-        )
+        world = world_for(self.mock, claims.environment_id, session)
         with world.store.lock:
             world.service.actor_for(claims.user_id)  # an unknown user is refused
         if id(world) not in self._subscribed:
@@ -130,6 +131,8 @@ class MessageCenter:
 
     async def _disconnect(self, sid: str, *args: Any) -> None:
         connection = self.connections.pop(sid, None)
+        if connection is not None:
+            self.kit.disconnected(connection)
         if connection is not None and not self._online(connection.world, connection.user_id):
             with connection.world.store.lock:
                 self._presence(connection, online=False)
@@ -155,6 +158,12 @@ class MessageCenter:
             self._pump_task = self._loop.create_task(self._pump())
 
     def _send(self, event: str, data: Any, sid: str) -> None:
+        """The one sending point: an event for one socket, recorded and put through the socket faults
+        (socket_kit.py), then queued."""
+        if self.kit.outgoing(self.connections.get(sid), event, data, sid, self._queue):
+            self._queue(event, data, sid)
+
+    def _queue(self, event: str, data: Any, sid: str) -> None:
         """Queue one event for one socket; events leave in the order they were queued."""
         outbox, loop = self._outbox, self._loop
         if outbox is None or loop is None:
@@ -255,21 +264,26 @@ class MessageCenter:
             connection = self.connections.get(sid)
             if connection is None:
                 return None
+            started, outcome = time.perf_counter(), None
             try:
                 if not isinstance(data, dict):
                     raise BadRequest(f"{event} takes an object", error_code="BAD_REQUEST", event=event)
+                await self.kit.incoming(connection, event)
                 with connection.world.store.lock:
                     answer = handler(connection, data)
                     connection.world.publish()
                 return answer
             except RoqError as error:
+                outcome = error
                 self._send("exception", exception_payload(error), sid)
                 return {"error": json.loads(exception_payload(error))}
             except Exception:
                 logger.exception("unexpected error handling %s", event)
-                failure = RoqError("Internal server error")
-                self._send("exception", exception_payload(failure), sid)
-                return {"error": json.loads(exception_payload(failure))}
+                outcome = RoqError("Internal server error")
+                self._send("exception", exception_payload(outcome), sid)
+                return {"error": json.loads(exception_payload(outcome))}
+            finally:
+                self.kit.handled(connection, event, data, outcome, started)
 
         return run
 

@@ -57,6 +57,13 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _refusal(data: Any) -> Any:
+    """What a refused connect said, as ``{"message", "errorCode"}`` (the client nests the details)."""
+    if isinstance(data, dict) and isinstance(data.get("data"), dict):
+        return {"message": data.get("message"), **data["data"]}
+    return data
+
+
 class LiveSocket:
     """One user's connected socket: :meth:`emit` (a client event, its ack answered), :meth:`receive` and
     :meth:`wait_for` (server events, within a bound), :attr:`events` (every server event so far, in arrival
@@ -193,7 +200,7 @@ class NetworkSocket(LiveSocket):
         except socketio.exceptions.ConnectionError as error:
             self._client.disconnect()
             self.closed = True
-            raise SocketRefused(refusal[0] if refusal else str(error)) from None
+            raise SocketRefused(_refusal(refusal[0]) if refusal else str(error)) from None
 
     def _call(self, event: str, data: Any, timeout: float) -> Any:
         try:
@@ -221,10 +228,19 @@ def _kit_loop() -> asyncio.AbstractEventLoop:
     with _loop_lock:
         if _loop is None:
             loop = asyncio.new_event_loop()
+            loop.set_exception_handler(_quiet_about_collected_centers)
             threading.Thread(target=loop.run_forever, name="roqmock-in-process-sockets", daemon=True).start()
             atexit.register(_stop, loop)
             _loop = loop
         return _loop
+
+
+def _quiet_about_collected_centers(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A roqmock collected with its in-process center takes the center's waiting tasks with it: that is
+    the end of them, not an error (asyncio would log each one)."""
+    if str(context.get("message", "")).startswith("Task was destroyed but it is pending"):
+        return
+    loop.default_exception_handler(context)
 
 
 def _stop(loop: asyncio.AbstractEventLoop) -> None:

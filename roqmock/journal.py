@@ -76,8 +76,8 @@ class Call:
             "errorCode": self.error_code,
             "durationMs": self.duration_ms,
             "at": self.at,
-            "ok": self.ok,
             "transport": self.transport,
+            "ok": self.ok,
         }
 
 

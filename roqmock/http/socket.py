@@ -295,6 +295,9 @@ class MessageCenter:
             event=event,
         )
         self._send("exception", exception_payload(error), sid)
+        connection = self.connections.get(sid)
+        if connection is not None:
+            self.kit.handled(connection, event, data[0] if data else None, error, time.perf_counter())
         return {"error": json.loads(exception_payload(error))}
 
     def _handlers(self) -> dict[str, Handler]:

@@ -135,11 +135,14 @@ def test_socket_events_are_journaled_with_their_transport(server: RoqServer, con
     with server.socket(alice) as socket:
         socket.emit("sendMessage", {"conversationId": conversation, "body": "hi"})
         socket.emit("conversationDetails", {"conversationId": str(uuid.uuid4())})
+        socket.emit("noSuchEvent", {"what": "ever"})
     calls = control.get("requests", params={"transport": "socket"}).json()["calls"]
     assert [(c["operation"], c["caller"], c["ok"], c["errorCode"]) for c in calls] == [
         ("sendMessage", alice, True, None),
         ("conversationDetails", alice, False, "CONVERSATION_NOT_FOUND"),
+        ("noSuchEvent", alice, False, "EVENT_NOT_SERVED"),
     ]
+    assert calls[2]["variables"] == {"what": "ever"}
     assert calls[0]["transport"] == "socket" and calls[0]["variables"]["body"] == "hi"
     assert calls[0]["fields"] == ["sendMessage"] and calls[1]["status"] == 404
     graphql = control.get("requests", params={"transport": "graphql"}).json()["calls"]

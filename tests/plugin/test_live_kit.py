@@ -9,10 +9,13 @@ import uuid
 from typing import Any
 
 import pytest
+from support.inner_pytest import UNRELATED_PLUGINS_OFF
 
 from roqmock import Roq, RoqHttpError, RoqKit, RoqServer
 from roqmock.live import Emission
 from roqmock.live_kit import InProcessSocket, LiveSocket, NetworkSocket, SocketRefused, SocketTimeout
+
+pytest_plugins = ["pytester"]
 
 QUICK = 0.3  # seconds: the bound of a wait that must fail (nothing will ever come)
 
@@ -228,3 +231,20 @@ def test_a_fault_refuses_a_client_event(kit: RoqKit) -> None:
     ]
     kit.assert_emitted("exception", to=alice, errorCode="SERVICE_DOWN", message="down for a bit")
     assert "refused" not in {m.body for m in kit.world.messages}
+
+
+def test_the_fixtures_close_the_sockets_they_gave(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_leaves_sockets_open(roq, roq_server):
+            for kit in (roq, roq_server, roq.session("s"), roq_server.session("s")):
+                kit.socket(kit.world.users[0])
+            assert len(roq.sockets()) == len(roq_server.sockets()) == 1
+
+        def test_finds_none(roq, roq_server):
+            assert roq.sockets() == [] and roq_server.sockets() == []
+            assert roq.session("s").sockets() == [] and roq_server.session("s").sockets() == []
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-n", "0", *UNRELATED_PLUGINS_OFF)
+    result.assert_outcomes(passed=2)

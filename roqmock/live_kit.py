@@ -299,9 +299,11 @@ class InProcessSocket(LiveSocket):
         self._center.kit.local[self.sid] = self._arrive
         try:
             _run(self._center._connect(self.sid, environ), timeout, "connect")
-        except socketio.exceptions.ConnectionRefusedError as error:
+        except BaseException as error:
             self._center.kit.local.pop(self.sid, None)
             self.closed = True
+            if not isinstance(error, socketio.exceptions.ConnectionRefusedError):
+                raise
             data = error.error_args.get("data") if isinstance(error.error_args, dict) else None
             message = error.error_args.get("message") if isinstance(error.error_args, dict) else str(error)
             raise SocketRefused({"message": message, **(data or {})}) from None

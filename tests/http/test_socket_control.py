@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from roqmock.client import HttpSession
+from roqmock.live_kit import NetworkSocket, SocketRefused
 from roqmock.seed import WorldSize
 from roqmock.testing import RoqServer, running_server
 
@@ -234,3 +236,23 @@ def test_a_socket_fault_refuses_a_client_event(server: RoqServer, control: httpx
         assert json.loads(socket.wait_for("exception"))["errorCode"] == "SLOW_DOWN"
     (call,) = control.get("requests", params={"operation": "sendMessage"}).json()["calls"]
     assert (call["status"], call["errorCode"], call["transport"]) == (429, "SLOW_DOWN", "socket")
+
+
+def test_a_socket_picks_its_world_as_http_does(server: RoqServer, control: httpx.Client) -> None:
+    """The session a connect names (``?x-roqmock-session=``), else its token's environment's world; a token
+    of another environment than the server's or the session's is refused, as over HTTP."""
+    user = server.world.users[0].id  # seeded: in every session too
+    job = HttpSession(server.url, environment_id="job-x", api_key=server.api_key)
+    job_token = job.token(user)
+    with NetworkSocket(server.url, job_token, user, timeout=10):
+        (entry,) = control.get("sockets", params={"all": "true"}).json()["sockets"]
+        assert entry["session"] == "job-x"
+    with NetworkSocket(server.url, server.token(user), user, session="job-y", timeout=10):
+        (entry,) = control.get("sockets", params={"all": "true"}).json()["sockets"]
+        assert entry["session"] == "job-y"
+    with pytest.raises(SocketRefused) as refused:
+        NetworkSocket(server.url, job_token, user, session="job-y", timeout=10)
+    assert refused.value.data["message"] == "The token belongs to another environment"
+    with pytest.raises(SocketRefused, match="INVALID_SESSION"):
+        NetworkSocket(server.url, server.token(user), user, session="no spaces allowed", timeout=10)
+    job.close()

@@ -264,7 +264,8 @@ class MessageCenter:
             connection = self.connections.get(sid)
             if connection is None:
                 return None
-            started, outcome = time.perf_counter(), None
+            started = time.perf_counter()
+            outcome: RoqError | None = None
             try:
                 if not isinstance(data, dict):
                     raise BadRequest(f"{event} takes an object", error_code="BAD_REQUEST", event=event)

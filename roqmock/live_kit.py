@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -172,7 +173,12 @@ class LiveSocket:
 
 
 class NetworkSocket(LiveSocket):
-    """A Socket.IO client of a running roqmock (python-socketio's threaded client, websocket transport)."""
+    """A Socket.IO client of a running roqmock (python-socketio's threaded client, websocket transport).
+
+    ``gone(sid)`` (the kit's: whether the server still lists the socket) makes :meth:`close` wait, within
+    the socket's timeout, until the server has seen the disconnect, so that what a test does next finds the
+    socket gone.
+    """
 
     def __init__(
         self,
@@ -182,8 +188,10 @@ class NetworkSocket(LiveSocket):
         *,
         session: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        gone: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__(user_id, timeout)
+        self._gone = gone
         self._client = socketio.Client(reconnection=False)
         refusal: list[Any] = []
         self._client.on("*", self._arrive, namespace=NAMESPACE)
@@ -209,9 +217,16 @@ class NetworkSocket(LiveSocket):
             raise SocketTimeout(f"no ack for {event} within {timeout:g} s") from None
 
     def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self._client.disconnect()
+        if self.closed:
+            return
+        self.closed = True
+        sid = self._client.get_sid(NAMESPACE)
+        self._client.disconnect()
+        if self._gone is None or sid is None:
+            return
+        deadline = time.monotonic() + self.timeout
+        while not self._gone(sid) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 # ---------------------------------------------------------------- in process

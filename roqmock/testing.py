@@ -603,7 +603,10 @@ class RoqServer(_Kit):
         return bool(answer["ok"]), str(answer["explanation"]), [Call.from_json(c) for c in answer["matched"]]
 
     def _open_socket(self, user_id: str, token: str, timeout: float) -> LiveSocket:
-        return NetworkSocket(self.url, token, user_id, session=self.session_name, timeout=timeout)
+        def gone(sid: str) -> bool:
+            return all(entry["sid"] != sid for entry in self.sockets())
+
+        return NetworkSocket(self.url, token, user_id, session=self.session_name, timeout=timeout, gone=gone)
 
     def emitted(self, event: str | None = None, *, to: User | str | None = None) -> list[Emission]:
         """What the message center sent in this world (``GET /__roqmock/emitted``), as :meth:`Roq.emitted`."""

@@ -180,6 +180,7 @@ def roq(
         mock.reset(baseline)
     in_process = Roq(mock)
     yield in_process
+    in_process.close_sockets()
     if request.config.stash[_SETTINGS].coverage:
         request.config.stash[_COVERAGE].merge(in_process.mock.coverage.rows())
 
@@ -200,6 +201,7 @@ def roq_server(request: pytest.FixtureRequest, _roq_server_process: RoqServer) -
     server.end_sessions()
     server.reseed(**baseline.options())
     yield server
+    server.close_sockets()
     if request.config.stash[_SETTINGS].coverage:
         request.config.stash[_COVERAGE].merge(server.coverage())
 

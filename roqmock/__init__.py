@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from roqmock.config import Settings
     from roqmock.domain.models import Conversation, File, Message, User
     from roqmock.journal import Call
+    from roqmock.live import Emission
+    from roqmock.live_kit import LiveSocket, SocketRefused, SocketTimeout
     from roqmock.mock import RoqMock
     from roqmock.seed import WorldSize
     from roqmock.testing import Roq, RoqKit, RoqServer, WorldView, running_server, start_server
@@ -28,9 +30,11 @@ __all__ = [
     "Baseline",
     "Call",
     "Conversation",
+    "Emission",
     "File",
     "GraphQLEngine",
     "HttpSession",
+    "LiveSocket",
     "Message",
     "Roq",
     "RoqClient",
@@ -40,6 +44,8 @@ __all__ = [
     "RoqServer",
     "RoqTransport",
     "Settings",
+    "SocketRefused",
+    "SocketTimeout",
     "User",
     "WorldSize",
     "WorldView",
@@ -55,9 +61,11 @@ _HOMES = {
     "Baseline": "roqmock.baseline",
     "Call": "roqmock.journal",
     "Conversation": "roqmock.domain.models",
+    "Emission": "roqmock.live",
     "File": "roqmock.domain.models",
     "GraphQLEngine": "roqmock.api.engine",
     "HttpSession": "roqmock.client",
+    "LiveSocket": "roqmock.live_kit",
     "Message": "roqmock.domain.models",
     "Roq": "roqmock.testing",
     "RoqClient": "roqmock.client",
@@ -67,6 +75,8 @@ _HOMES = {
     "RoqServer": "roqmock.testing",
     "RoqTransport": "roqmock.transport",
     "Settings": "roqmock.config",
+    "SocketRefused": "roqmock.live_kit",
+    "SocketTimeout": "roqmock.live_kit",
     "User": "roqmock.domain.models",
     "WorldSize": "roqmock.seed",
     "WorldView": "roqmock.testing",

@@ -1,7 +1,10 @@
 """Injected faults: latency or ROQ-shaped errors for chosen operations, by probability and count.
 
-A fault matches a request when its ``operation`` is one of the request's root fields (or ``"*"``). Faults
-draw from one seeded random source, so a run with the same seed fails the same calls.
+A fault matches a request when its ``operation`` is one of the request's root fields (or ``"*"``). A socket
+fault names an ``event`` of the live chat's message center instead: it delays or drops what the server
+sends (``direction: "toClient"``, the default), or delays or refuses what a client sends
+(``"fromClient"``), optionally for one ``user``. Faults draw from one seeded random source, so a run with
+the same seed fails the same calls.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from roqmock.api.errors import status_phrase
 from roqmock.domain.errors import BadRequest, RoqError
 
 MAX_LATENCY_MS = 60_000
+TO_CLIENT, FROM_CLIENT = "toClient", "fromClient"
 
 
 @dataclass(slots=True)
 class Fault:
     id: int
-    operation: str
+    operation: str | None  # None: a socket fault (``event``)
     latency_ms: int = 0
     status: int | None = None  # an error answer with this statusCode...
     error_code: str | None = None  # ...this errorCode...
@@ -29,6 +33,10 @@ class Fault:
     probability: float = 1.0
     remaining: int | None = None  # None: for ever
     hits: int = 0
+    event: str | None = None  # a socket event's name, or "*"
+    user: str | None = None  # the socket's user (its receiver, or its sender): None, anyone's
+    direction: str = TO_CLIENT
+    drop: bool = False  # a server event never sent
 
     @property
     def injects_error(self) -> bool:
@@ -36,7 +44,7 @@ class Fault:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
-        return {
+        answer = {
             "id": data["id"],
             "operation": data["operation"],
             "latencyMs": data["latency_ms"],
@@ -47,6 +55,9 @@ class Fault:
             "remaining": data["remaining"],
             "hits": data["hits"],
         }
+        if self.event is not None:
+            answer.update(event=self.event, user=self.user, direction=self.direction, drop=self.drop)
+        return answer
 
     def error(self) -> RoqError:
         assert self.status is not None
@@ -67,16 +78,31 @@ class Injection:
 NO_INJECTION = Injection()
 
 
+@dataclass(frozen=True, slots=True)
+class SocketInjection:
+    latency_s: float = 0.0
+    drop: bool = False
+    error: RoqError | None = None
+
+
+NO_SOCKET_INJECTION = SocketInjection()
+
+
 def parse_fault(body: Mapping[str, Any], fault_id: int) -> Fault:
-    """A fault from ``{operation, latencyMs?, error?, probability?, count?}``.
+    """A fault from ``{operation, latencyMs?, error?, probability?, count?}``, or a socket fault from
+    ``{event, user?, direction?, latencyMs?, drop?, error?, probability?, count?}``.
 
     ``error`` is ``{statusCode, errorCode?, message?}``.
     """
     known = {"operation", "latencyMs", "error", "probability", "count"}
+    if "event" in body:
+        known = (known - {"operation"}) | {"event", "user", "direction", "drop"}
     unknown = set(body) - known
     if unknown:
         raise BadRequest(f"unknown fault fields: {', '.join(sorted(unknown))}", error_code="INVALID_FAULT")
     operation = body.get("operation")
+    if "event" in body:
+        operation = "-"  # checked below, as a socket fault
     if not isinstance(operation, str) or not operation:
         raise BadRequest(
             "operation is required (a root field such as createMessage, or *)", error_code="INVALID_FAULT"
@@ -108,9 +134,40 @@ def parse_fault(body: Mapping[str, Any], fault_id: int) -> Fault:
         for name, value in (("errorCode", error_code), ("message", message)):
             if value is not None and not isinstance(value, str):
                 raise BadRequest(f"error.{name} must be a string", error_code="INVALID_FAULT")
+    if "event" in body:
+        fault = Fault(fault_id, None, latency, status, error_code, message, probability, count)
+        return _socket_fault(body, fault)
     if latency == 0 and status is None:
         raise BadRequest("a fault needs latencyMs, an error, or both", error_code="INVALID_FAULT")
     return Fault(fault_id, operation, latency, status, error_code, message, float(probability), count)
+
+
+def _socket_fault(body: Mapping[str, Any], fault: Fault) -> Fault:
+    event, user = body.get("event"), body.get("user")
+    direction, drop = body.get("direction", TO_CLIENT), body.get("drop", False)
+    if not isinstance(event, str) or not event:
+        raise BadRequest("event must be a socket event's name, or *", error_code="INVALID_FAULT")
+    if user is not None and (not isinstance(user, str) or not user):
+        raise BadRequest("user must be a user id", error_code="INVALID_FAULT")
+    if direction not in (TO_CLIENT, FROM_CLIENT):
+        raise BadRequest(f"direction must be {TO_CLIENT} or {FROM_CLIENT}", error_code="INVALID_FAULT")
+    if not isinstance(drop, bool):
+        raise BadRequest("drop must be true or false", error_code="INVALID_FAULT")
+    if direction == TO_CLIENT and fault.status is not None:
+        raise BadRequest(
+            "a server event can be delayed or dropped; an error refuses a client event (fromClient)",
+            error_code="INVALID_FAULT",
+        )
+    if direction == FROM_CLIENT and drop:
+        raise BadRequest(
+            "a client event can be delayed or refused with an error, not dropped", error_code="INVALID_FAULT"
+        )
+    if fault.latency_ms == 0 and fault.status is None and not drop:
+        wanted = "latencyMs, drop, or both" if direction == TO_CLIENT else "latencyMs, an error, or both"
+        raise BadRequest(f"a socket fault needs {wanted}", error_code="INVALID_FAULT")
+    fault.probability = float(fault.probability)
+    fault.event, fault.user, fault.direction, fault.drop = event, user, direction, drop
+    return fault
 
 
 def _is_int(value: object) -> bool:
@@ -146,14 +203,35 @@ class Faults:
         """What to inject into a request selecting ``fields``: the first matching fault that fires."""
         with self._lock:
             for fault in self._faults:
-                if fault.operation != "*" and fault.operation not in fields:
+                if fault.operation is None or (fault.operation != "*" and fault.operation not in fields):
                     continue
-                if fault.remaining is not None and fault.remaining <= 0:
+                if not self._fires(fault):
                     continue
-                if self._random.random() >= fault.probability:
-                    continue
-                fault.hits += 1
-                if fault.remaining is not None:
-                    fault.remaining -= 1
                 return Injection(fault.latency_ms / 1000, fault.error() if fault.injects_error else None)
             return NO_INJECTION
+
+    def draw_socket(self, event: str, user_id: str, direction: str) -> SocketInjection:
+        """What to do to one socket event (``direction``: who sends it): the first matching fault that
+        fires."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.event is None or fault.direction != direction or fault.event not in ("*", event):
+                    continue
+                if fault.user is not None and fault.user != user_id:
+                    continue
+                if not self._fires(fault):
+                    continue
+                error = fault.error() if fault.injects_error else None
+                return SocketInjection(fault.latency_ms / 1000, fault.drop, error)
+            return NO_SOCKET_INJECTION
+
+    def _fires(self, fault: Fault) -> bool:
+        """Whether ``fault`` applies this time (counted if so); under the lock."""
+        if fault.remaining is not None and fault.remaining <= 0:
+            return False
+        if self._random.random() >= fault.probability:
+            return False
+        fault.hits += 1
+        if fault.remaining is not None:
+            fault.remaining -= 1
+        return True

@@ -20,6 +20,7 @@ DEFAULT_CAPACITY = 10_000
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 SUPER_ADMIN = "super-admin"
 ANONYMOUS = "anonymous"  # the caller of a call refused before it ran (a bad token or server header)
+GRAPHQL, SOCKET = "graphql", "socket"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,9 @@ class Call:
     error_code: str | None
     duration_ms: float
     timestamp: float  # seconds since the epoch; rendered only when read
+    # "graphql", or "socket": an event a live chat client sent (operation: the event's name, variables:
+    # its payload)
+    transport: str = GRAPHQL
 
     @property
     def at(self) -> str:
@@ -58,6 +62,7 @@ class Call:
             error_code=data["errorCode"],
             duration_ms=float(data["durationMs"]),
             timestamp=moment.timestamp(),
+            transport=str(data.get("transport") or GRAPHQL),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -71,6 +76,7 @@ class Call:
             "errorCode": self.error_code,
             "durationMs": self.duration_ms,
             "at": self.at,
+            "transport": self.transport,
             "ok": self.ok,
         }
 
@@ -191,6 +197,7 @@ class Journal:
         *,
         caller: str | None = None,
         ok: bool | None = None,
+        transport: str | None = None,
     ) -> list[Call]:
         with self._lock:
             calls: Iterable[Call] = list(self._calls)
@@ -200,6 +207,7 @@ class Journal:
             if (operation is None or operation == call.operation or operation in call.fields)
             and (caller is None or call.caller == caller)
             and (ok is None or call.ok == ok)
+            and (transport is None or call.transport == transport)
         ]
 
     def verify(
@@ -210,8 +218,9 @@ class Journal:
         as_user: str | None = None,
         variables: Mapping[str, Any] | None = None,
         ok: bool | None = None,
+        transport: str | None = None,
     ) -> Verification:
-        candidates = self.calls(operation, ok=ok)
+        candidates = self.calls(operation, ok=ok, transport=transport)
         matched = [
             call
             for call in candidates
@@ -221,6 +230,8 @@ class Journal:
         description = operation
         if as_user is not None:
             description += f" as {as_user}"
+        if transport is not None:
+            description += f" over {transport}"
         if variables is not None:
             description += f" with variables {json.dumps(variables, sort_keys=True, default=str)}"
         near = [call for call in candidates if call not in matched]

@@ -25,6 +25,7 @@ from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store, World
 from roqmock.faults import NO_INJECTION, Faults
 from roqmock.journal import ANONYMOUS, SUPER_ADMIN, Journal
+from roqmock.live import LiveRecord
 from roqmock.seed import seed_world
 from roqmock.state import dump_world, latest_moment, load_world, state_seed
 
@@ -133,6 +134,7 @@ class RoqMock:
             default_ttl=self.settings.default_token_ttl,
         )
         self.journal = Journal()
+        self.live = LiveRecord()  # the live chat's sockets and what they were sent
         self.faults = Faults(self.baseline.seed)
         self._sessions: dict[str, RoqMock] = {}
         self.root: RoqMock = self  # a session's root is the roqmock that made it
@@ -248,6 +250,7 @@ class RoqMock:
             if baseline is not None:
                 self.baseline = baseline
             self.journal.clear()
+            self.live.clear()
             self.coverage.clear()
             self.faults.remove()
             self._tell_replaced()
@@ -272,6 +275,7 @@ class RoqMock:
         with self.store.lock:
             self.store.replace_world(world, latest=latest_moment(world))
             self.journal.clear()
+            self.live.clear()
             if as_baseline:
                 # A state made by `roqmock export` names its seed: health reports it, as for --state.
                 seed = state_seed(data)

@@ -6,6 +6,7 @@ Usable without pytest too: ``Roq.create(seed=1)`` gives an in-process roqmock fo
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -28,6 +29,8 @@ from roqmock.domain.models import Conversation, File, FileCategory, Message, Use
 from roqmock.domain.roles import DEFAULT_USER_ROLE
 from roqmock.domain.store import World
 from roqmock.journal import SUPER_ADMIN, Call, Journal, Verification
+from roqmock.live import Emission, payload_matches
+from roqmock.live_kit import DEFAULT_TIMEOUT, InProcessSocket, LiveSocket, NetworkSocket
 from roqmock.mock import RoqMock
 from roqmock.seed import BOT_REFERENCE, DEMO, SIZE_NAMES, WorldSize
 from roqmock.state import load_world
@@ -109,6 +112,18 @@ class WorldView:
         )
 
 
+def _short(value: Any, limit: int = 160) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _fields_of(payload: Any, fields: Mapping[str, Any]) -> Any:
+    """What a payload holds of the fields asked for (all of it, when none were, or it is no object)."""
+    if not fields or not isinstance(payload, Mapping):
+        return payload
+    return {name: payload.get(name, "<missing>") for name in fields}
+
+
 def _natural(text: str) -> tuple[Any, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
@@ -158,9 +173,23 @@ class RoqKit(Protocol):
     ) -> httpx.Response: ...
     def http_client(self) -> httpx.Client: ...
 
+    # the live chat
+    def socket(self, user: User | str, *, timeout: float = DEFAULT_TIMEOUT) -> LiveSocket: ...
+    def close_sockets(self) -> None: ...
+    def sockets(self) -> list[dict[str, Any]]: ...
+    def emitted(self, event: str | None = None, *, to: User | str | None = None) -> list[Emission]: ...
+    def assert_emitted(
+        self, event: str, *, to: User | str | None = None, times: int | None = None, **fields: Any
+    ) -> list[Emission]: ...
+
     # what ran, faults, coverage
     def calls(
-        self, operation: str | None = None, *, as_user: User | str | None = None, ok: bool | None = None
+        self,
+        operation: str | None = None,
+        *,
+        as_user: User | str | None = None,
+        ok: bool | None = None,
+        transport: str | None = None,
     ) -> list[Call]: ...
     def assert_called(
         self,
@@ -171,6 +200,7 @@ class RoqKit(Protocol):
         as_super_admin: bool = False,
         variables: Mapping[str, Any] | None = None,
         ok: bool | None = None,
+        transport: str | None = None,
     ) -> list[Call]: ...
     def assert_not_called(self, operation: str, **criteria: Any) -> None: ...
     def add_fault(self, **fault: Any) -> dict[str, Any]: ...
@@ -224,15 +254,18 @@ class _Kit:
         as_super_admin: bool = False,
         variables: Mapping[str, Any] | None = None,
         ok: bool | None = None,
+        transport: str | None = None,
     ) -> list[Call]:
         """Assert ``operation`` ran (``times`` times, when given) as the caller with these variables.
 
-        ``variables`` match when every given key has an equal value (nested objects likewise).
+        ``variables`` match when every given key has an equal value (nested objects likewise). A live
+        chat client's event is journaled too, as an operation of its name (``sendMessage``); ``transport``
+        (``"graphql"`` or ``"socket"``) tells ``createConversation`` over GraphQL from the socket's.
         """
         __tracebackhide__ = True
         caller = SUPER_ADMIN if as_super_admin else (_user_id(as_user) if as_user is not None else None)
         passed, explanation, matched = self._verify(
-            operation, times=times, as_user=caller, variables=variables, ok=ok
+            operation, times=times, as_user=caller, variables=variables, ok=ok, transport=transport
         )
         if not passed:
             raise AssertionError(explanation)
@@ -241,6 +274,64 @@ class _Kit:
     def assert_not_called(self, operation: str, **criteria: Any) -> None:
         __tracebackhide__ = True
         self.assert_called(operation, times=0, **criteria)
+
+    # ------------------------------------------------------------ the live chat
+
+    _sockets: list[LiveSocket]
+
+    def _open_socket(self, user_id: str, token: str, timeout: float) -> LiveSocket:
+        raise NotImplementedError
+
+    def socket(self, user: User | str, *, timeout: float = DEFAULT_TIMEOUT) -> LiveSocket:
+        """A socket connected to the live chat's message center as ``user`` (with a token the kit mints),
+        in this kit's world (its session's, for a session's handle). ``timeout`` bounds its connect, acks
+        and waits; the fixtures close it at teardown."""
+        user_id = _user_id(user)
+        opened = self._open_socket(user_id, self.token(user_id), timeout)
+        self._sockets.append(opened)
+        return opened
+
+    def close_sockets(self) -> None:
+        """Close every socket :meth:`socket` gave (this kit's and its sessions')."""
+        while self._sockets:
+            self._sockets.pop().close()
+
+    def sockets(self) -> list[dict[str, Any]]:
+        """Who is connected in this world (``GET /__roqmock/sockets``): ``sid``, ``userId``, ``email``,
+        ``reference``, ``session``, ``connectedSince``, ``transport``."""
+        answer: list[dict[str, Any]] = self._control("GET", "sockets")["sockets"]
+        return answer
+
+    def emitted(self, event: str | None = None, *, to: User | str | None = None) -> list[Emission]:
+        """What the message center sent in this world, oldest first: of ``event``, to ``to``."""
+        raise NotImplementedError
+
+    def assert_emitted(
+        self, event: str, *, to: User | str | None = None, times: int | None = None, **fields: Any
+    ) -> list[Emission]:
+        """Assert the message center sent ``event`` (to ``to``; ``times`` times, when given) with a payload
+        holding these fields (``body="hi"``, nested objects as in :meth:`assert_called`)."""
+        __tracebackhide__ = True
+        receiver = None if to is None else _user_id(to)
+        sent = self.emitted(event, to=receiver)
+        matched = [emission for emission in sent if payload_matches(fields, emission)]
+        if (times is None and matched) or (times is not None and len(matched) == times):
+            return matched
+        wanted = event + (f" to {receiver}" if receiver else "")
+        if fields:
+            wanted += f" with {json.dumps(fields, sort_keys=True, default=str)}"
+        expected = "at least once" if times is None else f"{times} time(s)"
+        lines = [f"expected {wanted} to be emitted {expected}, it was {len(matched)} time(s)"]
+        others = [e for e in sent if e not in matched] or self.emitted()
+        if others:
+            lines.append("what was emitted" + (f" ({event} only)" if sent else "") + ":")
+            lines.extend(
+                f"  #{e.sequence} {e.event} to {e.to}: {_short(_fields_of(e.payload, fields))}"
+                for e in others[-20:]
+            )
+        else:
+            lines.append("nothing was emitted in this world")
+        raise AssertionError("\n".join(lines))
 
     # ------------------------------------------------------------ the control API, as both answer it
 
@@ -316,8 +407,9 @@ class Roq(_Kit):
     url = IN_PROCESS_URL
     base_url = IN_PROCESS_URL  # the name httpx gives it
 
-    def __init__(self, mock: RoqMock) -> None:
+    def __init__(self, mock: RoqMock, *, _sockets: list[LiveSocket] | None = None) -> None:
         self.mock = mock
+        self._sockets = [] if _sockets is None else _sockets  # a session's handle shares its kit's
 
     @cached_property
     def _http(self) -> HttpSession:
@@ -362,7 +454,7 @@ class Roq(_Kit):
 
     def session(self, name: str) -> Roq:
         """The in-process twin of an ``x-roqmock-session``: a world of its own from the same baseline."""
-        return Roq(self.mock.session(name))
+        return Roq(self.mock.session(name), _sockets=self._sockets)
 
     # ------------------------------------------------------------ who is calling
 
@@ -398,12 +490,24 @@ class Roq(_Kit):
         return self.mock.journal
 
     def calls(
-        self, operation: str | None = None, *, as_user: User | str | None = None, ok: bool | None = None
+        self,
+        operation: str | None = None,
+        *,
+        as_user: User | str | None = None,
+        ok: bool | None = None,
+        transport: str | None = None,
     ) -> list[Call]:
-        """The journal's calls, oldest first: of ``operation`` (a root field or an operation name), by
-        ``as_user`` (a user, ``"super-admin"`` or ``"anonymous"``), answered ``ok`` or not."""
+        """The journal's calls, oldest first: of ``operation`` (a root field, an operation name, or a live
+        chat client's event), by ``as_user`` (a user, ``"super-admin"`` or ``"anonymous"``), answered
+        ``ok`` or not, over ``transport`` (``"graphql"`` or ``"socket"``)."""
         caller = None if as_user is None else _user_id(as_user)
-        return self.mock.journal.calls(operation, caller=caller, ok=ok)
+        return self.mock.journal.calls(operation, caller=caller, ok=ok, transport=transport)
+
+    def _open_socket(self, user_id: str, token: str, timeout: float) -> LiveSocket:
+        return InProcessSocket(self.mock, token, user_id, session=self.mock.name, timeout=timeout)
+
+    def emitted(self, event: str | None = None, *, to: User | str | None = None) -> list[Emission]:
+        return self.mock.live.emitted(event, to=None if to is None else _user_id(to))
 
     def _verify(self, operation: str, **criteria: Any) -> tuple[bool, str, list[Call]]:
         verification: Verification = self.mock.journal.verify(operation, **criteria)
@@ -423,6 +527,7 @@ class RoqServer(_Kit):
     _parent: RoqServer | None = field(default=None, repr=False, compare=False)  # whose connections to share
 
     def __post_init__(self) -> None:
+        self._sockets = self._parent._sockets if self._parent is not None else []
         self._session = HttpSession(
             self.url,
             environment_id=self.environment_id,
@@ -468,13 +573,19 @@ class RoqServer(_Kit):
     # ------------------------------------------------------------ what ran, faults, coverage
 
     def calls(
-        self, operation: str | None = None, *, as_user: User | str | None = None, ok: bool | None = None
+        self,
+        operation: str | None = None,
+        *,
+        as_user: User | str | None = None,
+        ok: bool | None = None,
+        transport: str | None = None,
     ) -> list[Call]:
         """The journal's calls, oldest first (``GET /__roqmock/requests``), filtered as :meth:`Roq.calls`."""
         params = {
             "operation": operation,
             "caller": None if as_user is None else _user_id(as_user),
             "ok": None if ok is None else str(ok).lower(),
+            "transport": transport,
         }
         answer = self._control("GET", "requests", params={k: v for k, v in params.items() if v is not None})
         return [Call.from_json(call) for call in answer["calls"]]
@@ -486,11 +597,25 @@ class RoqServer(_Kit):
             "asUser": criteria.get("as_user"),
             "variables": criteria.get("variables"),
             "ok": criteria.get("ok"),
+            "transport": criteria.get("transport"),
         }
         answer = self._control("POST", "requests/verify", json=body)
         return bool(answer["ok"]), str(answer["explanation"]), [Call.from_json(c) for c in answer["matched"]]
 
+    def _open_socket(self, user_id: str, token: str, timeout: float) -> LiveSocket:
+        def gone(sid: str) -> bool:
+            return all(entry["sid"] != sid for entry in self.sockets())
+
+        return NetworkSocket(self.url, token, user_id, session=self.session_name, timeout=timeout, gone=gone)
+
+    def emitted(self, event: str | None = None, *, to: User | str | None = None) -> list[Emission]:
+        """What the message center sent in this world (``GET /__roqmock/emitted``), as :meth:`Roq.emitted`."""
+        params = {"event": event, "to": None if to is None else _user_id(to)}
+        answer = self._control("GET", "emitted", params={k: v for k, v in params.items() if v is not None})
+        return [Emission.from_json(emission) for emission in answer["emitted"]]
+
     def stop(self) -> None:
+        self.close_sockets()
         if self._parent is None:  # a session's handle shares its server's connections
             self._http.close()
         if self.process is not None:

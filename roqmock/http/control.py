@@ -1,4 +1,5 @@
-"""The control API under ``/__roqmock/``: reset, seed, state, the call journal, health.
+"""The control API under ``/__roqmock/``: reset, seed, state, the call journal, the live chat's sockets and
+what they were sent, health.
 
 Every endpoint but ``health`` needs the server header (``Basic base64(environmentId:apiKey)``), as ROQ's
 server graph does. Errors answer in ROQ's REST shape (``statusCode``, ``message``, ``errorCode``).
@@ -14,6 +15,7 @@ from roqmock.domain.errors import BadRequest, Forbidden
 from roqmock.http.callers import check_server_header
 from roqmock.http.exchange import Handler, Reply, Request
 from roqmock.http.paths import CONTROL_PREFIX, HEALTH_PATH
+from roqmock.journal import GRAPHQL, SOCKET
 from roqmock.mock import RoqMock
 
 PREFIX = CONTROL_PREFIX
@@ -109,9 +111,18 @@ def _flag(value: str | None, name: str) -> bool | None:
 def get_requests(mock: RoqMock, request: Request) -> Reply:
     query = request.query or {}
     calls = mock.journal.calls(
-        query.get("operation"), caller=query.get("caller"), ok=_flag(query.get("ok"), "ok")
+        query.get("operation"),
+        caller=query.get("caller"),
+        ok=_flag(query.get("ok"), "ok"),
+        transport=_transport(query.get("transport")),
     )
     return Reply(200, {"calls": [call.as_json() for call in calls], "count": len(calls)})
+
+
+def _transport(value: Any) -> str | None:
+    if value is None or value in (GRAPHQL, SOCKET):
+        return None if value is None else str(value)
+    raise BadRequest(f"transport must be {GRAPHQL} or {SOCKET}", error_code="BAD_REQUEST")
 
 
 def delete_requests(mock: RoqMock, request: Request) -> Reply:
@@ -131,7 +142,12 @@ def verify_requests(mock: RoqMock, request: Request) -> Reply:
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("variables must be an object", error_code="BAD_REQUEST")
     verification = mock.journal.verify(
-        operation, times=times, as_user=body.get("asUser"), variables=variables, ok=body.get("ok")
+        operation,
+        times=times,
+        as_user=body.get("asUser"),
+        variables=variables,
+        ok=body.get("ok"),
+        transport=_transport(body.get("transport")),
     )
     return Reply(200, verification.as_json())
 
@@ -151,6 +167,30 @@ def remove_faults(mock: RoqMock, request: Request) -> Reply:
     if raw is not None and not (raw.isascii() and raw.isdigit()):
         raise BadRequest("id must be a fault id", error_code="BAD_REQUEST")
     return Reply(200, {"removed": mock.faults.remove(int(raw) if raw is not None else None)})
+
+
+def list_sockets(mock: RoqMock, request: Request) -> Reply:
+    """The live chat's connected sockets in this world; ``?all=true`` (the server's own credentials
+    only) in every world."""
+    every = _flag((request.query or {}).get("all"), "all") is True
+    if every and not _sees_every_session(mock, request):
+        raise Forbidden("An environment's credentials see only its own world's sockets")
+    root = mock.root
+    worlds = [root, *filter(None, map(root.existing_session, root.session_names()))] if every else [mock]
+    sockets = [info.as_json() for world in worlds for info in world.live.sockets()]
+    return Reply(200, {"sockets": sockets, "count": len(sockets)})
+
+
+def list_emitted(mock: RoqMock, request: Request) -> Reply:
+    """What the live chat sent in this world, oldest first; filters ``?event=``, ``?to=`` (a user id)."""
+    query = request.query or {}
+    emitted = mock.live.emitted(query.get("event"), to=query.get("to"))
+    return Reply(200, {"emitted": [emission.as_json() for emission in emitted], "count": len(emitted)})
+
+
+def delete_emitted(mock: RoqMock, request: Request) -> Reply:
+    mock.live.clear()
+    return Reply(200, {"count": 0})
 
 
 def get_coverage(mock: RoqMock, request: Request) -> Reply:
@@ -195,6 +235,9 @@ CONTROL_ROUTES: dict[tuple[str, str], Handler] = {
     ("DELETE", f"{PREFIX}/faults"): _guarded(remove_faults),
     ("GET", f"{PREFIX}/sessions"): _guarded(list_sessions),
     ("DELETE", f"{PREFIX}/sessions"): _guarded(end_sessions),
+    ("GET", f"{PREFIX}/sockets"): _guarded(list_sockets),
+    ("GET", f"{PREFIX}/emitted"): _guarded(list_emitted),
+    ("DELETE", f"{PREFIX}/emitted"): _guarded(delete_emitted),
     ("GET", f"{PREFIX}/coverage"): _guarded(get_coverage),
     ("DELETE", f"{PREFIX}/coverage"): _guarded(delete_coverage),
 }

@@ -13,6 +13,7 @@ silent.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,6 +33,7 @@ from roqmock.domain.models import Conversation, Message, User
 from roqmock.domain.permissions import Actor, Rules
 from roqmock.domain.roles import Entity, Operation
 from roqmock.domain.specs import conversation_spec
+from roqmock.http.socket_kit import CenterKit, session_of, world_for
 from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Outboxes
 from roqmock.mock import RoqMock
 
@@ -85,6 +87,7 @@ class MessageCenter:
             engineio_logger=False,
         )
         self.connections: dict[str, Connection] = {}
+        self.kit = CenterKit()  # the record, faults and in-process sockets of tests (socket_kit.py)
         self._subscribed: set[int] = set()  # id() of the worlds whose events this center hears
         self.outboxes = Outboxes(self._emit, self._drop, limit=mock.settings.socket_queue)
         self.flood = FloodGuard(mock.settings.socket_rate)
@@ -106,7 +109,7 @@ class MessageCenter:
         if isinstance(auth, dict) and not token:
             token = auth.get("platformtoken") or auth.get("token")
         try:
-            connection = self._authenticate(sid, token)
+            connection = self._authenticate(sid, token, session_of(environ, query))
         except RoqError as error:
             raise _refuse(error) from None
         if len(self.connections) >= self.mock.settings.max_sockets:
@@ -121,10 +124,11 @@ class MessageCenter:
         with connection.world.store.lock:
             online_before = self._online(connection.world, connection.user_id)
             self.connections[sid] = connection
+            self.kit.connected(connection, environ, query)
             if not online_before:
                 self._presence(connection, online=True)
 
-    def _authenticate(self, sid: str, token: Any) -> Connection:
+    def _authenticate(self, sid: str, token: Any, session: str | None = None) -> Connection:
         if not isinstance(token, str) or not token.strip():
             raise Unauthorized("Missing platformtoken: connect with ?platformtoken=<a user's token>")
         token = token.strip()
@@ -133,10 +137,7 @@ class MessageCenter:
         claims = self.mock.tokens.verify(token)
         if claims.user_id is None:
             raise Unauthorized("The message center is for users: a service account's token has no user")
-        environment = claims.environment_id
-        world = (
-            self.mock if environment == self.mock.settings.environment_id else self.mock.session(environment)
-        )
+        world = world_for(self.mock, claims.environment_id, session)
         with world.store.lock:
             world.service.actor_for(claims.user_id)  # an unknown user is refused
         if id(world) not in self._subscribed:
@@ -149,6 +150,8 @@ class MessageCenter:
         self.outboxes.close(sid)
         self.flood.forget(sid)
         connection = self.connections.pop(sid, None)
+        if connection is not None:
+            self.kit.disconnected(connection)
         if connection is not None and not self._online(connection.world, connection.user_id):
             with connection.world.store.lock:
                 self._presence(connection, online=False)
@@ -168,6 +171,12 @@ class MessageCenter:
     # ------------------------------------------------------------ sending, in order
 
     def _send(self, event: str, data: Any, sid: str) -> None:
+        """The one sending point: an event for one socket, recorded and put through the socket faults
+        (socket_kit.py), then queued."""
+        if self.kit.outgoing(self.connections.get(sid), event, data, sid, self._queue):
+            self._queue(event, data, sid)
+
+    def _queue(self, event: str, data: Any, sid: str) -> None:
         """Queue one event for one socket (from any thread); each socket's events leave in the order
         they were queued, through its own bounded outbox (:mod:`roqmock.http.socket_limits`)."""
         self.outboxes.put(sid, event, data)
@@ -200,9 +209,12 @@ class MessageCenter:
         gone; they reconnect to the new world and reload."""
         gone = [sid for sid, connection in list(self.connections.items()) if connection.world is world]
         for sid in gone:
-            self.connections.pop(sid, None)
+            connection = self.connections.pop(sid)
             self.outboxes.close(sid)
-            self.outboxes.later(partial(self._drop, sid))
+            local = sid in self.kit.local
+            self.kit.disconnected(connection)  # off the world's socket list now, not at the drop
+            if not local:
+                self.outboxes.later(partial(self._drop, sid))
         if world.name is not None and world.root.existing_session(world.name) is not world:
             self._subscribed.discard(id(world))  # an ended session: its id() may be reused
 
@@ -340,21 +352,27 @@ class MessageCenter:
                 return None
             if not self.flood.admit(sid):
                 return self._flooded(sid, event)
+            started = time.perf_counter()
+            outcome: RoqError | None = None
             try:
                 if not isinstance(data, dict):
                     raise BadRequest(f"{event} takes an object", error_code="BAD_REQUEST", event=event)
+                await self.kit.incoming(connection, event)
                 with connection.world.store.lock:
                     answer = handler(connection, data)
                     connection.world.publish()
                 return answer
             except RoqError as error:
+                outcome = error
                 self._send("exception", exception_payload(error), sid)
                 return {"error": json.loads(exception_payload(error))}
             except Exception:
                 logger.exception("unexpected error handling %s", event)
-                failure = RoqError("Internal server error")
-                self._send("exception", exception_payload(failure), sid)
-                return {"error": json.loads(exception_payload(failure))}
+                outcome = RoqError("Internal server error")
+                self._send("exception", exception_payload(outcome), sid)
+                return {"error": json.loads(exception_payload(outcome))}
+            finally:
+                self.kit.handled(connection, event, data, outcome, started)
 
         return run
 
@@ -368,6 +386,9 @@ class MessageCenter:
             event=event,
         )
         self._send("exception", exception_payload(error), sid)
+        connection = self.connections.get(sid)
+        if connection is not None:
+            self.kit.handled(connection, event, data[0] if data else None, error, time.perf_counter())
         return {"error": json.loads(exception_payload(error))}
 
     def _flooded(self, sid: str, event: str) -> Any:

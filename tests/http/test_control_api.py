@@ -58,6 +58,9 @@ GUARDED_ROUTES = [
     ("DELETE", "sessions"),
     ("GET", "coverage"),
     ("DELETE", "coverage"),
+    ("GET", "sockets"),
+    ("GET", "emitted"),
+    ("DELETE", "emitted"),
 ]
 
 

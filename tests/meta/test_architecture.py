@@ -25,10 +25,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("domain", ("roqmock.domain",)),
     ("graphql", ("roqmock.api", "roqmock.sdl", "roqmock.documents")),
     ("core", ("roqmock.config", "roqmock.auth", "roqmock.journal", "roqmock.faults", "roqmock.seed",
-              "roqmock.chatter", "roqmock.baseline", "roqmock.state", "roqmock.uploads", "roqmock.mock")),
+              "roqmock.chatter", "roqmock.baseline", "roqmock.state", "roqmock.uploads", "roqmock.live",
+              "roqmock.mock")),
     ("http", ("roqmock.http",)),
-    ("kit", ("roqmock.client", "roqmock.transport", "roqmock.testing", "roqmock.strategies",
-             "roqmock.pytest_plugin")),
+    ("kit", ("roqmock.client", "roqmock.transport", "roqmock.live_kit", "roqmock.testing",
+             "roqmock.strategies", "roqmock.pytest_plugin")),
     ("entry", ("roqmock.cli", "roqmock.__main__", "roqmock")),
 )  # fmt: skip
 # What each layer may not import from outside roqmock: the domain speaks neither GraphQL nor HTTP, the

@@ -457,6 +457,19 @@ function renderUsers() {
             h('span', { class: 'user-email' }, user.email),
           ),
         ),
+        h(
+          'a',
+          {
+            class: 'chat-link',
+            'data-testid': 'chat-link',
+            href: `/chat/?user=${encodeURIComponent(user.id)}`,
+            target: '_blank',
+            rel: 'noopener',
+            title: `Open ROQ's own chat UI as ${fullName(user)}`,
+            'aria-label': `Open ROQ's chat as ${fullName(user)}`,
+          },
+          "ROQ's chat UI ↗",
+        ),
       ),
     );
   }

@@ -462,7 +462,7 @@ function renderUsers() {
           {
             class: 'chat-link',
             'data-testid': 'chat-link',
-            href: `/chat/?user=${encodeURIComponent(user.id)}`,
+            href: `${chatOrigin()}/chat/?user=${encodeURIComponent(user.id)}`,
             target: '_blank',
             rel: 'noopener',
             title: `Open ROQ's own chat UI as ${fullName(user)}`,
@@ -476,6 +476,14 @@ function renderUsers() {
   if (state.bot) {
     list.append(h('li', { class: 'footnote' }, `${fullName(state.bot)} posts the system messages and is not listed.`));
   }
+}
+
+// ROQ's UI reaches its notification socket on the page's port only when the host name says localhost
+// (else wss://<host>:443): on 127.0.0.1 its chat opens as localhost, the same server.
+function chatOrigin() {
+  const { protocol, hostname, port } = window.location;
+  if (hostname !== '127.0.0.1' && hostname !== '[::1]') return '';
+  return `${protocol}//localhost${port ? `:${port}` : ''}`;
 }
 
 async function selectUser(userId) {

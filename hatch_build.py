@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 
-@dataclass(frozen=True)
-class Bundle:
+class Bundle(NamedTuple):  # not a dataclass: hatchling loads this file outside sys.modules
     title: str
     sources: str  # the npm project, at the checkout's top
     static: str  # where its build writes

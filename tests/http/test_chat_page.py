@@ -150,11 +150,16 @@ def test_a_token_of_a_user_who_does_not_exist_is_refused(built: Path, roq: Roq) 
     assert "does not exist" in message
 
 
-def test_without_token_or_user_or_with_both_the_page_says_how_to_open_it(built: Path, roq: Roq) -> None:
+def test_without_token_or_user_the_page_says_how_to_open_it_and_both_are_refused(
+    built: Path, roq: Roq
+) -> None:
     user = roq.world.users[0]
     with client(roq) as http:
-        message = _refusal(http.get("/chat/"), 400, "BAD_REQUEST")
-        assert "?token=" in message and "?user=" in message
+        help_page = http.get("/chat/")
+        assert help_page.status_code == 200
+        assert help_page.headers["content-type"] == "text/html; charset=utf-8"
+        assert "/chat/?token=" in help_page.text and "/chat/?user=" in help_page.text
+        assert "roqmock-chat" not in help_page.text  # no chat without a user
         both = http.get("/chat/", params={"token": roq.token(user), "user": user.id})
         _refusal(both, 400, "BAD_REQUEST")
         unknown = _refusal(http.get("/chat/", params={"user": "nobody@nowhere"}), 404, "USER_NOT_FOUND")
@@ -168,6 +173,8 @@ def test_user_is_refused_where_the_sandbox_is_off_and_token_still_works(built: P
         message = _refusal(http.get("/chat/", params={"user": user.id}), 404, "SANDBOX_DISABLED")
         assert "loopback" in message
         assert http.get("/chat/", params={"token": roq.token(user)}).status_code == 200
+        help_page = http.get("/chat/").text
+    assert "only where the sandbox is on" in help_page and 'href="/"' not in help_page
 
 
 def test_a_session_users_token_opens_the_page_in_that_session(built: Path, roq: Roq) -> None:

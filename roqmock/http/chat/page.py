@@ -103,12 +103,36 @@ def chat_page(mock: RoqMock, request: Request) -> Reply:
     elif wanted is not None:
         token = minted_token(mock, wanted)
     else:
-        raise BadRequest(
-            "Open /chat/?token=<a user's token>, "
-            "or on a loopback server /chat/?user=<id, reference or email>",
-            error_code="BAD_REQUEST",
-        )
+        return Reply(200, _how_to_open(mock), HTML, headers=REVALIDATE)
     return Reply(200, page_html(built, request.origin(), token), HTML, headers=PRIVATE)
+
+
+_HOW_TO_OPEN = """<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>ROQ chat on roqmock</title>
+    <link rel="icon" href="data:," />
+  </head>
+  <body>
+    <h1>ROQ's chat UI on roqmock</h1>
+    <p>Open it as a user: <code>/chat/?token=&lt;a user's token&gt;</code>.</p>
+    <p>{by_user}</p>
+  </body>
+</html>
+"""
+
+
+def _how_to_open(mock: RoqMock) -> str:
+    """The page for ``/chat/`` without a user: how to name one."""
+    if mock.settings.sandbox:
+        by_user = (
+            "Or, on this server, <code>/chat/?user=&lt;id, reference or email&gt;</code>; "
+            'the <a href="/">sandbox</a> links each user\'s chat.'
+        )
+    else:
+        by_user = "<code>/chat/?user=</code> is served only where the sandbox is on (a loopback server)."
+    return _HOW_TO_OPEN.format(by_user=by_user)
 
 
 def checked_token(mock: RoqMock, token: str) -> str:

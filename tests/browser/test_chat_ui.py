@@ -244,7 +244,13 @@ def test_two_users_chat_live_with_read_ticks(
     expect(alice_page.locator(f"{MESSAGE}--sent{MESSAGE}--seen", has_text=body)).to_be_visible()
 
     reply = "Sure, see you **there**"  # markdown, as ROQ's UI renders it
-    send(bob_page, reply)
+    typing = alice_page.locator(".roq-chat-window", has_text=f"{bob.name} is Typing")
+    bob_page.bring_to_front()
+    bob_page.locator(EDITOR).click()
+    bob_page.keyboard.type(reply)
+    expect(typing).to_be_visible()  # userTyping, relayed
+    bob_page.locator(SEND).click()
+    expect(typing).to_have_count(0)  # and its end
     expect(alice_page.locator(f"{MESSAGE}--received", has_text="Sure, see you there")).to_be_visible()
     expect(alice_page.locator(f"{MESSAGE}--received strong", has_text="there")).to_be_visible()
     # Alice has the conversation open: Bob's reply is seen at once.

@@ -23,6 +23,7 @@ import pytest
 
 from roqmock.http.chat import page as chat_page
 from roqmock.testing import RoqServer, start_server
+from roqmock.uploads import DOWNLOAD_PATH
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright
@@ -302,6 +303,13 @@ def test_a_file_attached_in_alices_page_shows_in_bobs(
     (message,) = server.world.messages_in(conversation_id)
     assert message.file_id is not None
     assert server.world.file_bytes(message.file_id) == content
+
+    # Bob opens it: messageFileUrl, then its URL in a new tab (a download), served by roqmock.
+    bob_page.bring_to_front()
+    downloads = f"{local(server)}{DOWNLOAD_PATH}/"
+    with bob_page.context.expect_event("request", lambda request: request.url.startswith(downloads)) as asked:
+        bob_page.locator(f"{MESSAGE}--file").get_by_text("minutes.txt").click()
+    assert httpx.get(asked.value.url).content == content
 
 
 def test_a_message_from_server_code_appears_live_in_both_pages(

@@ -19,6 +19,7 @@ from starlette.routing import Route, Router
 from roqmock.api.errors import INTERNAL_MESSAGE, logger
 from roqmock.config import Settings
 from roqmock.domain.errors import RoqError
+from roqmock.http.chat.notifications import NotificationSocket
 from roqmock.http.exchange import Reply, Request
 from roqmock.http.files import Upload, internal_error, streams
 from roqmock.http.limits import body_too_large
@@ -156,7 +157,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def create_app(mock: RoqMock) -> ASGIApp:
-    """Every path answered by :class:`Endpoint`, but ``/socket.io``: ROQ's message center (the live chat)."""
+    """Every path answered by :class:`Endpoint`, but ``/socket.io``: ROQ's message center (the live chat),
+    and ``/notification-ws``: the notification socket ROQ's UI opens beside it."""
     router = Router(routes=[Route("/{path:path}", Endpoint(mock))])
-    app: ASGIApp = MessageCenter(mock).asgi(router)
+    app: ASGIApp = NotificationSocket(mock).asgi(MessageCenter(mock).asgi(router))
     return app

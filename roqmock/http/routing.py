@@ -1,6 +1,6 @@
-"""Every route roqmock answers (ROQ's own endpoints, the control API, the explorer and the sandbox), and
-the one function that answers a :class:`Request`: limits, routing, the world, the handler, and every
-error in ROQ's shape."""
+"""Every route roqmock answers (ROQ's own endpoints, the control API, the explorer, the sandbox and ROQ's
+chat UI), and the one function that answers a :class:`Request`: limits, routing, the world, the handler,
+and every error in ROQ's shape."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from roqmock.api.errors import INTERNAL_MESSAGE, logger, roq_error_body
 from roqmock.domain.errors import HeadersTooLarge, MethodNotAllowed, NotFound, PayloadTooLarge, RoqError
 from roqmock.http.callers import existing_world, world_of
+from roqmock.http.chat import CHAT_ROUTES
 from roqmock.http.control import CONTROL_ROUTES
 from roqmock.http.exchange import Handler, Reply, Request
 from roqmock.http.explorer import EXPLORER_ROUTES
@@ -39,6 +40,7 @@ ALL_ROUTES: dict[tuple[str, str], Handler] = {
     **CONTROL_ROUTES,
     **EXPLORER_ROUTES,
     **SANDBOX_ROUTES,
+    **CHAT_ROUTES,
 }
 
 # A path and every path under it, whatever the method: the doors of file bytes, which choose their own

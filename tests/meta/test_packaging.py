@@ -1,4 +1,5 @@
-"""The wheel ships the SDL, py.typed, the pytest plugin and the explorer's bundle, and loads them itself."""
+"""The wheel ships the SDL, py.typed, the pytest plugin, the explorer's bundle and the chat page's, and loads
+them itself."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from roqmock.http.chat import page as chat_page
 from roqmock.http.explorer import page as explorer_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +56,16 @@ def test_wheel_ships_the_explorers_bundle_and_not_its_build_tree(wheel: Path) ->
     assert not any("node_modules" in name or name.startswith("explorer/") for name in names)
 
 
+def test_wheel_ships_roqs_chat_ui_and_not_its_build_tree(wheel: Path) -> None:
+    """ROQ's chat UI at /chat/ is built output too (Vite, from chat/): the wheel ships the two files."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    static = {
+        name.removeprefix("roqmock/http/chat/static/assets/") for name in names if "/chat/static/" in name
+    }
+    assert static == set(chat_page.ASSETS)
+    assert not any(name.startswith("chat/") or "vite" in name for name in names)
+
+
 def _run_from_unpacked(wheel: Path, where: Path, code: str) -> str:
     """What ``code`` prints, run with the unpacked wheel first on the path; its own checks must pass."""
     zipfile.ZipFile(wheel).extractall(where)
@@ -73,6 +85,18 @@ def test_installed_wheel_serves_the_explorer_from_itself(wheel: Path, tmp_path: 
     assert (
         Path(_run_from_unpacked(wheel, tmp_path, code))
         == tmp_path / "roqmock" / "http" / "explorer" / "static"
+    )
+
+
+def test_installed_wheel_serves_roqs_chat_ui_from_itself(wheel: Path, tmp_path: Path) -> None:
+    code = (
+        "from roqmock.http.chat import page;"
+        "assert page.stamp() is not None and 'RoqProvider' not in page.asset('chat.css');"
+        "print(page._static())"
+    )
+    assert (
+        Path(_run_from_unpacked(wheel, tmp_path, code))
+        == tmp_path / "roqmock" / "http" / "chat" / "static" / "assets"
     )
 
 

@@ -457,12 +457,33 @@ function renderUsers() {
             h('span', { class: 'user-email' }, user.email),
           ),
         ),
+        h(
+          'a',
+          {
+            class: 'chat-link',
+            'data-testid': 'chat-link',
+            href: `${chatOrigin()}/chat/?user=${encodeURIComponent(user.id)}`,
+            target: '_blank',
+            rel: 'noopener',
+            title: `Open ROQ's own chat UI as ${fullName(user)}`,
+            'aria-label': `Open ROQ's chat as ${fullName(user)}`,
+          },
+          "ROQ's chat UI ↗",
+        ),
       ),
     );
   }
   if (state.bot) {
     list.append(h('li', { class: 'footnote' }, `${fullName(state.bot)} posts the system messages and is not listed.`));
   }
+}
+
+// ROQ's UI reaches its notification socket on the page's port only when the host name says localhost
+// (else wss://<host>:443): on 127.0.0.1 its chat opens as localhost, the same server.
+function chatOrigin() {
+  const { protocol, hostname, port } = window.location;
+  if (hostname !== '127.0.0.1' && hostname !== '[::1]') return '';
+  return `${protocol}//localhost${port ? `:${port}` : ''}`;
 }
 
 async function selectUser(userId) {

@@ -7,12 +7,14 @@ byte, on any machine with the same Faker.
 
 from __future__ import annotations
 
+import html
 import random
 import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from faker import Faker
 
@@ -117,7 +119,7 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
             phone=fake.phone_number(),
             locale=rng.choice(("en-US", "de-DE", "fr-FR", "es-ES")),
             timezone=fake.timezone(),
-            avatar_url=f"https://avatars.roqmock.invalid/{index + 1}.png",
+            avatar_url=avatar(first, last, index),
             tenant_id=tenants[index % len(tenants)].id if tenants else None,
             is_opted_in=rng.random() < 0.5,
             role_keys=[DEFAULT_ROLE_KEY],
@@ -380,3 +382,20 @@ def _pdf(text: str) -> bytes:
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+_AVATAR_COLOURS = ("#5b6abf", "#2f8f83", "#c05a3c", "#8a5bb8", "#b8860b", "#3c7dc0", "#a0445e", "#4f7f3a")
+
+
+def avatar(first: str, last: str, index: int) -> str:
+    """A seeded user's picture: the initials on a colour, as an SVG ``data:`` URL, so that every client
+    (ROQ's UI in a browser with no internet access included) shows it without asking another host."""
+    initials = (first[:1] + last[:1]).upper() or "?"
+    colour = _AVATAR_COLOURS[index % len(_AVATAR_COLOURS)]
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+        f'<rect width="64" height="64" fill="{colour}"/>'
+        '<text x="32" y="41" font-family="sans-serif" font-size="26" fill="#fff" text-anchor="middle">'
+        f"{html.escape(initials)}</text></svg>"
+    )
+    return "data:image/svg+xml," + quote(svg, safe="")

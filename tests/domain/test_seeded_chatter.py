@@ -4,6 +4,8 @@ only, the world's language, and the same world from the same seed."""
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
+from xml.etree import ElementTree
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -140,3 +142,17 @@ def test_every_bank_opens_its_exchanges_differently_and_names_only_a_b_and_c() -
             assert not exchange[0].is_file and exchange[0].speaker == 0
             for line in exchange:
                 assert set(re.findall(r"\{(\w+)\}", line.text)) <= set("abcABC"), line.text
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), locale=st.sampled_from(LOCALES))
+def test_seeded_avatars_show_the_initials_without_asking_another_host(seed: int, locale: str) -> None:
+    # ROQ's UI loads avatarUrl as an image: a remote one fails with no internet, and is a request elsewhere.
+    world = _seeded(seed, WorldSize(users=8, conversations=2, messages=4, files=0), locale)
+    for user in world.users.values():
+        if user.reference is None or not user.reference.startswith("user-"):
+            continue  # the bot and service users are not seeded people
+        assert user.avatar_url is not None and user.avatar_url.startswith("data:image/svg+xml,")
+        svg = ElementTree.fromstring(unquote(user.avatar_url.removeprefix("data:image/svg+xml,")))
+        initials = "".join(t for t in svg.itertext()).strip()
+        assert initials == f"{user.first_name[:1]}{user.last_name[:1]}".upper()

@@ -11,8 +11,10 @@ port only when the host name says localhost. The selectors are ROQ's own class n
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,13 +44,13 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 SEED = 11
 TIMEOUT_MS = 15_000
+SDK_MESSAGE = Path(__file__).with_name("sdk_message.js")  # needs npm ci --prefix tests
 
 CREATE_USER = "mutation($user: UserCreateDto!) { createUser(user: $user) { id } }"
 CREATE_CONVERSATION = (
     "mutation($conversation: ConversationCreateDto!) "
     "{ createConversation(conversation: $conversation) { id } }"
 )
-CREATE_MESSAGE = "mutation($message: MessageCreateDto!) { createMessage(message: $message) }"
 
 CARD = ".roq-chat-conversation-card"
 MESSAGE = ".roq-chat-message"
@@ -312,6 +314,13 @@ def test_a_file_attached_in_alices_page_shows_in_bobs(
     assert httpx.get(asked.value.url).content == content
 
 
+def _node() -> str:
+    node = shutil.which("node")
+    assert node is not None, "this test runs ROQ's Node SDK: install Node.js 20 or later"
+    return node
+
+
+@pytest.mark.sdk
 def test_a_message_from_server_code_appears_live_in_both_pages(
     server: RoqServer, person: Callable[..., Person], open_chat: Callable[[Person], Page]
 ) -> None:
@@ -322,9 +331,21 @@ def test_a_message_from_server_code_appears_live_in_both_pages(
     open_conversation(bob_page, alice)
 
     body = "Your table is booked for 12:00"
-    message = {"authorId": alice.id, "conversationId": conversation_id, "body": body, "isSystem": True}
-    answer = server.execute(CREATE_MESSAGE, {"message": message})  # the service account, as server code
-    assert answer == {"data": {"createMessage": True}}, answer
+    # Server code: ROQ's own Node SDK, as the team's backend would send it.
+    sent = subprocess.run(
+        [_node(), str(SDK_MESSAGE), conversation_id, alice.id, body, "--system"],
+        env={
+            **os.environ,
+            "ROQMOCK_URL": server.url,
+            "ROQMOCK_ENVIRONMENT_ID": server.environment_id,
+            "ROQMOCK_API_KEY": server.api_key,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout) == {"createMessage": True}
 
     for page in (alice_page, bob_page):
         expect(page.locator(f"{MESSAGE}--system", has_text=body)).to_be_visible()

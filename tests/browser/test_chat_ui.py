@@ -366,6 +366,11 @@ def test_the_sandbox_opens_roqs_chat_as_a_user(browser: Browser, server: RoqServ
         chat = opened.value
         expect(chat.locator(".roq-chat-conversation-list")).to_be_visible()
         expect(chat.locator(CARD).first).to_be_visible()
+        # The seeded world as a person sees it: a conversation open, its messages read like a chat.
+        chat.locator(CARD).first.click()
+        expect(chat.locator(MESSAGE).first).to_be_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        chat.screenshot(path=str(ARTIFACTS / "chat-seeded.png"))
         assert httpx.get(f"{server.url}/chat/", params={"user": user.reference}).status_code == 200
     finally:
         context.close()

@@ -42,9 +42,11 @@ from roqmock.config import (
 )
 from roqmock.domain.categories import DEFAULT_FILE_CATEGORIES, CategorySpec, category_from_json
 from roqmock.domain.lists import DEFAULT_MAX_LIMIT
+from roqmock.domain.models import User
 from roqmock.domain.roles import DEFAULT_USER_ROLE, Role, role_from_json
 from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES, natural_key
 from roqmock.http.app import create_app
+from roqmock.http.chat import page as chat_page
 from roqmock.http.wire import CoalescingHttpToolsProtocol
 from roqmock.mock import RoqMock
 from roqmock.seed import DEMO, MAX_SIZES, SIZE_NAMES
@@ -429,6 +431,16 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
         raise CliError(f"{where}: {error}") from None
 
 
+def _chat_line(mock: RoqMock, url: str, users: list[User]) -> str:
+    if chat_page.stamp() is None:
+        return f"  chat UI        not built: {chat_page.BUILD_COMMAND} (in roqmock's checkout)"
+    if not mock.settings.sandbox or not users:
+        return f"  chat UI        {url}/chat/?token=<a user's token>   (ROQ's own <Chat/>)"
+    # ROQ's UI reaches its notification socket on the page's port only when the host says localhost.
+    local = url.replace("://127.0.0.1:", "://localhost:").replace("://[::1]:", "://localhost:")
+    return f"  chat UI        {local}/chat/?user={users[0].reference or users[0].id}   (ROQ's own <Chat/>)"
+
+
 def banner(mock: RoqMock, url: str) -> str:
     settings = mock.settings
     basic = server_header(settings.environment_id, settings.api_key)
@@ -439,6 +451,8 @@ def banner(mock: RoqMock, url: str) -> str:
         f"  server graph   {url}/v01/server/graphql   (GET it in a browser for the explorer)",
         f"  sandbox        {url}/" if settings.sandbox else "  sandbox        off (--sandbox turns it on)",
         f"  control API    {url}/__roqmock/health, reset, seed, state, requests, faults, sessions, coverage",
+        f"  live chat      {url}/socket.io, namespace /messageCenter, ?platformtoken=<a user's token>",
+        _chat_line(mock, url, users),
         f"  environment id {settings.environment_id}",
         *(
             [

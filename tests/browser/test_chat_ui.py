@@ -352,7 +352,7 @@ def test_a_message_from_server_code_appears_live_in_both_pages(
 
 
 def test_the_sandbox_opens_roqs_chat_as_a_user(browser: Browser, server: RoqServer) -> None:
-    user = server.world.users[0]
+    user = server.world.user("user-1")  # a seeded person, whatever the tests before made
     context = browser.new_context(base_url=server.url)
     context.set_default_timeout(TIMEOUT_MS)
     try:
@@ -367,7 +367,12 @@ def test_the_sandbox_opens_roqs_chat_as_a_user(browser: Browser, server: RoqServ
         expect(chat.locator(".roq-chat-conversation-list")).to_be_visible()
         expect(chat.locator(CARD).first).to_be_visible()
         # The seeded world as a person sees it: a conversation open, its messages read like a chat.
-        chat.locator(CARD).first.click()
+        talk = max(
+            (c for c in server.world.conversations_of(user) if c.is_group and c.title),
+            key=lambda c: len(server.world.messages_in(c)),
+        )
+        assert server.world.messages_in(talk), "the seeded user has a group conversation with messages"
+        chat.locator(CARD, has_text=talk.title).first.click()
         expect(chat.locator(MESSAGE).first).to_be_visible()
         ARTIFACTS.mkdir(exist_ok=True)
         chat.screenshot(path=str(ARTIFACTS / "chat-seeded.png"))

@@ -7,6 +7,7 @@ credentials' environment id names (the server's own environment: the default wor
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from roqmock.auth import Claims
@@ -15,7 +16,16 @@ from roqmock.http.exchange import SERVER_HEADER, SESSION_HEADER, TOKEN_HEADER, R
 from roqmock.http.paths import AUTHORIZE_PATHS, HEALTH_PATH
 from roqmock.mock import RoqMock
 
-__all__ = ["check_bearer", "check_credentials", "check_server_header", "existing_world", "world_of"]
+__all__ = [
+    "UserToken",
+    "check_bearer",
+    "check_credentials",
+    "check_server_header",
+    "check_user_token",
+    "existing_world",
+    "world_for",
+    "world_of",
+]
 
 
 def world_of(mock: RoqMock, request: Request, path: str) -> RoqMock:
@@ -103,3 +113,41 @@ def check_credentials(mock: RoqMock, body: Mapping[str, Any], environment: str |
     if not mock.accepts(named) or environment not in (None, named):
         raise Unauthorized("Invalid environment id or api key", error_code="INVALID_API_KEY")
     return named
+
+
+def world_for(mock: RoqMock, environment: str, session: str | None) -> RoqMock:
+    """The world a token of ``environment`` acts in, as :func:`world_of` decides for HTTP: the session
+    named, if the token may act there (the server's environment, or the session's own); otherwise the
+    token's environment's world."""
+    if session is None:
+        return mock if environment == mock.settings.environment_id else mock.session(environment)
+    if environment not in (mock.settings.environment_id, session):
+        raise Unauthorized("The token belongs to another environment")
+    return mock.session(session)
+
+
+@dataclass(frozen=True, slots=True)
+class UserToken:
+    """A user's token, checked: the bare token, the world it acts in and its user."""
+
+    token: str
+    world: RoqMock
+    user_id: str
+
+
+def check_user_token(mock: RoqMock, raw: Any, *, missing: str, session: str | None = None) -> UserToken:
+    """A user's token as ROQ's chat takes it (the message center, the chat page, the notification socket):
+    this server's, unexpired, a user's (not a service account's), of a user its world holds. ``missing``
+    says how to give one."""
+    token = raw.strip() if isinstance(raw, str) else ""
+    if token.lower().startswith("bearer "):
+        token = token[7:].strip()
+    if not token:
+        raise Unauthorized(missing)
+    claims = mock.tokens.verify(token)
+    if claims.user_id is None:
+        raise Unauthorized("ROQ's chat is for users: a service account's token has no user")
+    world = world_for(mock, claims.environment_id, session)
+    with world.store.lock:
+        world.service.actor_for(claims.user_id)  # an unknown user is refused
+    return UserToken(token, world, claims.user_id)

@@ -25,7 +25,7 @@ import socketio
 
 from roqmock.api.errors import logger
 from roqmock.domain.clock import is_uuid, parse_iso, to_iso
-from roqmock.domain.errors import BadRequest, Forbidden, NotFound, RoqError, Unauthorized, ValidationError
+from roqmock.domain.errors import BadRequest, Forbidden, NotFound, RoqError, ValidationError
 from roqmock.domain.events import Event, Kind
 from roqmock.domain.lists import FilterField, ListArgs, ListSpec, run_list
 from roqmock.domain.lists import Kind as FieldKind
@@ -33,7 +33,8 @@ from roqmock.domain.models import Conversation, Message, User
 from roqmock.domain.permissions import Actor, Rules
 from roqmock.domain.roles import Entity, Operation
 from roqmock.domain.specs import conversation_spec
-from roqmock.http.socket_kit import CenterKit, session_of, world_for
+from roqmock.http.callers import check_user_token
+from roqmock.http.socket_kit import CenterKit, session_of
 from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Outboxes
 from roqmock.mock import RoqMock
 
@@ -70,16 +71,21 @@ def exception_payload(error: RoqError) -> str:
     return json.dumps({"errorCode": error.error_code, "message": error.message, "variables": error.variables})
 
 
+def socket_origins(mock: RoqMock) -> str | list[str] | None:
+    """The origins a socket's page may have: ``--cors-origin``'s, else the same origin only (``None``:
+    python-engineio checks ``Origin`` on websocket upgrades too)."""
+    origins = mock.settings.cors_origins
+    return "*" if "*" in origins else (list(origins) or None)
+
+
 class MessageCenter:
     """The Socket.IO server of one roqmock (and its sessions)."""
 
     def __init__(self, mock: RoqMock) -> None:
         self.mock = mock
-        origins = mock.settings.cors_origins
         self.server = socketio.AsyncServer(
             async_mode="asgi",
-            # None: same origin only (python-engineio checks Origin on websocket upgrades too).
-            cors_allowed_origins="*" if "*" in origins else (list(origins) or None),
+            cors_allowed_origins=socket_origins(mock),
             # A frame over the GraphQL body limit closes the connection instead of being buffered.
             max_http_buffer_size=mock.settings.max_body_bytes,
             serializer=BoundedPacket,
@@ -129,22 +135,18 @@ class MessageCenter:
                 self._presence(connection, online=True)
 
     def _authenticate(self, sid: str, token: Any, session: str | None = None) -> Connection:
-        if not isinstance(token, str) or not token.strip():
-            raise Unauthorized("Missing platformtoken: connect with ?platformtoken=<a user's token>")
-        token = token.strip()
-        if token.lower().startswith("bearer "):
-            token = token[7:].strip()
-        claims = self.mock.tokens.verify(token)
-        if claims.user_id is None:
-            raise Unauthorized("The message center is for users: a service account's token has no user")
-        world = world_for(self.mock, claims.environment_id, session)
-        with world.store.lock:
-            world.service.actor_for(claims.user_id)  # an unknown user is refused
+        checked = check_user_token(
+            self.mock,
+            token,
+            missing="Missing platformtoken: connect with ?platformtoken=<a user's token>",
+            session=session,
+        )
+        world = checked.world
         if id(world) not in self._subscribed:
             self._subscribed.add(id(world))
             world.observers.append(self._hear)
             world.replaced.append(self._replaced)
-        return Connection(sid, world, claims.user_id)
+        return Connection(sid, world, checked.user_id)
 
     async def _disconnect(self, sid: str, *args: Any) -> None:
         self.outboxes.close(sid)

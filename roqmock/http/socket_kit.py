@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Protocol
 
-from roqmock.domain.errors import RoqError, Unauthorized
+from roqmock.domain.errors import RoqError
 from roqmock.faults import FROM_CLIENT, TO_CLIENT
 from roqmock.journal import SOCKET
 from roqmock.live import SocketInfo
 from roqmock.mock import RoqMock
 
-__all__ = ["IN_PROCESS", "SESSION_PARAMETER", "CenterKit", "Linked", "session_of", "world_for"]
+__all__ = ["IN_PROCESS", "SESSION_PARAMETER", "CenterKit", "Linked", "session_of"]
 
 SESSION_PARAMETER = "x-roqmock-session"  # a query parameter or a header, as HTTP's session header
 IN_PROCESS = "roqmock.in_process"  # the environ key that marks an in-process socket
@@ -47,17 +47,6 @@ def session_of(environ: Mapping[str, Any], query: Mapping[str, str]) -> str | No
     else the ``x-roqmock-session`` header."""
     name = query.get(SESSION_PARAMETER) or environ.get("HTTP_X_ROQMOCK_SESSION")
     return name if isinstance(name, str) and name else None
-
-
-def world_for(mock: RoqMock, environment: str, session: str | None) -> RoqMock:
-    """The world a token of ``environment`` acts in, as :func:`roqmock.http.callers.world_of` decides for
-    HTTP: the session named, if the token may act there (the server's environment, or the session's own);
-    otherwise the token's environment's world."""
-    if session is None:
-        return mock if environment == mock.settings.environment_id else mock.session(environment)
-    if environment not in (mock.settings.environment_id, session):
-        raise Unauthorized("The token belongs to another environment")
-    return mock.session(session)
 
 
 class CenterKit:

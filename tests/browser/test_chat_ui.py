@@ -72,7 +72,7 @@ def driver() -> Iterator[Playwright]:
             "(or point ROQMOCK_CHROMIUM at a Chromium binary)",
             pytrace=False,
         )
-    if chat_page.stamp() is None:
+    if chat_page.BUNDLE.stamp() is None:
         pytest.fail(f"ROQ's chat UI is not built: {chat_page.BUILD_COMMAND}", pytrace=False)
     with sync_playwright() as started:
         yield started

@@ -1,7 +1,7 @@
 """``/chat/``, the page of ROQ's own chat UI, over HTTP: who may open it, how it is cached, and what it says
 when it is not built; and ``/notification-ws``, the notification socket that UI opens beside the chat.
 
-The page's build is swapped for two small files here (``page._static``), so these tests check roqmock's
+The page's build is swapped for two small files here (``page.BUNDLE.folder``), so these tests check roqmock's
 side whether or not npm built the real page; tests/browser/test_chat_ui.py drives the real one.
 """
 
@@ -29,8 +29,7 @@ CONFIG = re.compile(r'<script id="roqmock-chat" type="application/json">(.*?)</s
 
 
 def _clear_caches() -> None:
-    chat_page.asset.cache_clear()
-    chat_page.stamp.cache_clear()
+    chat_page.BUNDLE.forget()
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A stand-in build of the chat page (the real one is npm's, and big)."""
     (tmp_path / "chat.js").write_text("console.log('chat');\n", encoding="utf-8")
     (tmp_path / "chat.css").write_text("body { color: black; }\n", encoding="utf-8")
-    monkeypatch.setattr(chat_page, "_static", lambda: tmp_path)
+    monkeypatch.setattr(chat_page.BUNDLE, "folder", tmp_path)
     _clear_caches()
     yield tmp_path
     _clear_caches()
@@ -188,7 +187,7 @@ def test_a_session_users_token_opens_the_page_in_that_session(built: Path, roq: 
 def test_without_its_build_the_page_says_in_one_line_how_to_build_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roq: Roq
 ) -> None:
-    monkeypatch.setattr(chat_page, "_static", lambda: tmp_path)  # an install built without npm
+    monkeypatch.setattr(chat_page.BUNDLE, "folder", tmp_path)  # an install built without npm
     _clear_caches()
     try:
         with client(roq) as http:

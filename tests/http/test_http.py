@@ -319,17 +319,15 @@ def test_explorer_is_served_to_browsers_with_every_asset_from_roqmock(empty_serv
 def test_explorer_without_its_bundle_says_how_to_build_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(explorer_page, "_static", lambda: tmp_path)  # an install built without npm
-    for cached in (explorer_page.asset, explorer_page.stamp, explorer_page.page_html):
-        cached.cache_clear()
+    monkeypatch.setattr(explorer_page.BUNDLE, "folder", tmp_path)  # an install built without npm
+    explorer_page.BUNDLE.forget()
     try:
         with httpx.Client(transport=RoqTransport(RoqMock()), base_url="http://roq.test") as client:
             page = client.get("/v01/server/graphql")
             asset = client.get("/__roqmock/explorer/explorer.js")
             health = client.get("/__roqmock/health")
     finally:
-        for cached in (explorer_page.asset, explorer_page.stamp, explorer_page.page_html):
-            cached.cache_clear()
+        explorer_page.BUNDLE.forget()
     assert page.status_code == 503
     assert page.headers["content-type"] == "text/plain; charset=utf-8"
     assert page.text.count("\n") == 1

@@ -80,7 +80,7 @@ def test_installed_wheel_serves_the_explorer_from_itself(wheel: Path, tmp_path: 
     code = (
         "from roqmock.http.explorer import page;"
         "reply = page.explorer_page(); assert reply.status == 200, reply.body;"
-        "print(page._static())"
+        "print(page.BUNDLE.folder)"
     )
     assert (
         Path(_run_from_unpacked(wheel, tmp_path, code))
@@ -91,8 +91,8 @@ def test_installed_wheel_serves_the_explorer_from_itself(wheel: Path, tmp_path: 
 def test_installed_wheel_serves_roqs_chat_ui_from_itself(wheel: Path, tmp_path: Path) -> None:
     code = (
         "from roqmock.http.chat import page;"
-        "assert page.stamp() is not None and 'RoqProvider' not in page.asset('chat.css');"
-        "print(page._static())"
+        "assert page.BUNDLE.stamp() is not None and 'RoqProvider' not in page.BUNDLE.asset('chat.css');"
+        "print(page.BUNDLE.folder)"
     )
     assert (
         Path(_run_from_unpacked(wheel, tmp_path, code))

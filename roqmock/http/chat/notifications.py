@@ -15,7 +15,9 @@ from urllib.parse import parse_qsl
 
 import socketio
 
-from roqmock.domain.errors import RoqError, Unauthorized
+from roqmock.domain.errors import RoqError
+from roqmock.http.callers import check_user_token
+from roqmock.http.socket import socket_origins
 from roqmock.mock import RoqMock
 
 __all__ = ["NOTIFICATION_PATH", "NotificationSocket"]
@@ -28,11 +30,9 @@ class NotificationSocket:
 
     def __init__(self, mock: RoqMock) -> None:
         self.mock = mock
-        origins = mock.settings.cors_origins
         self.server = socketio.AsyncServer(
             async_mode="asgi",
-            # None: same origin only, as the message center (python-engineio checks Origin on upgrades too).
-            cors_allowed_origins="*" if "*" in origins else (list(origins) or None),
+            cors_allowed_origins=socket_origins(mock),  # as the message center's
             logger=False,
             engineio_logger=False,
         )
@@ -52,10 +52,4 @@ class NotificationSocket:
             ) from None
 
     def _check(self, token: str | None) -> None:
-        if not token or not token.strip():
-            raise Unauthorized("Missing token: connect with ?token=<a user's token>")
-        token = token.strip()
-        if token.lower().startswith("bearer "):
-            token = token[7:].strip()
-        if self.mock.tokens.verify(token).user_id is None:
-            raise Unauthorized("Notifications are for users: a service account's token has no user")
+        check_user_token(self.mock, token, missing="Missing token: connect with ?token=<a user's token>")

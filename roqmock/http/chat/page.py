@@ -11,15 +11,14 @@ the token as the sandbox would.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
-from functools import cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 
-from roqmock.domain.errors import BadRequest, NotFound, Unauthorized
+from roqmock.domain.errors import BadRequest, NotFound
 from roqmock.domain.models import User
+from roqmock.http.bundle import CSS, JS, REVALIDATE, Bundle
+from roqmock.http.callers import check_user_token
 from roqmock.http.exchange import HTML, Handler, Reply, Request
 from roqmock.mock import RoqMock
 
@@ -27,17 +26,16 @@ __all__ = ["CHAT_ROUTES", "chat_page"]
 
 PREFIX = "/chat"
 ASSETS_PREFIX = f"{PREFIX}/assets"
-JS = "text/javascript; charset=utf-8"
-CSS = "text/css; charset=utf-8"
 ASSETS: dict[str, str] = {"chat.js": JS, "chat.css": CSS}  # as chat/vite.config.js names them
 BUILD_COMMAND = "npm ci --prefix chat && npm run --prefix chat build"
 MISSING = (
     "roqmock's copy of ROQ's chat UI is not built: run `" + BUILD_COMMAND + "` in roqmock's checkout "
     "(needs Node and npm), or reinstall roqmock where npm is on the PATH.\n"
 )
-# A stamped URL (?v=<stamp>) names one build's bytes for good. The page holds a token: never stored.
-FOREVER = (("cache-control", "public, max-age=31536000, immutable"),)
-REVALIDATE = (("cache-control", "no-cache"),)
+BUNDLE = Bundle(
+    "chat", resources.files(__package__ or "roqmock.http.chat").joinpath("static", "assets"), ASSETS, MISSING
+)
+# The page holds a token: never stored, never sent on as a referrer.
 PRIVATE = (("cache-control", "no-store"), ("referrer-policy", "no-referrer"))
 
 _PAGE = """<!doctype html>
@@ -59,29 +57,6 @@ _PAGE = """<!doctype html>
 """
 
 
-def _static() -> Traversable:
-    return resources.files(__package__ or "roqmock.http.chat").joinpath("static", "assets")
-
-
-@cache
-def asset(name: str) -> str | None:
-    """A built asset's text, or None when the chat page is not built."""
-    path = _static().joinpath(name)
-    return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
-@cache
-def stamp() -> str | None:
-    """A digest of the whole build, or None when any asset is missing."""
-    digest = hashlib.sha256()
-    for name in ASSETS:
-        text = asset(name)
-        if text is None:
-            return None
-        digest.update(text.encode())
-    return digest.hexdigest()[:16]
-
-
 def page_html(built: str, host: str | None, token: str) -> str:
     # JSON inside <script>: "</" must not close the element.
     config = json.dumps({"host": host, "token": token}).replace("</", "<\\/")
@@ -90,7 +65,7 @@ def page_html(built: str, host: str | None, token: str) -> str:
 
 def chat_page(mock: RoqMock, request: Request) -> Reply:
     """ROQ's ``<Chat/>`` as one user, or a one-line note on how to build it (HTTP 503)."""
-    built = stamp()
+    built = BUNDLE.stamp()
     if built is None:
         return Reply(503, MISSING, "text/plain; charset=utf-8", headers=REVALIDATE)
     query = request.query or {}
@@ -137,19 +112,7 @@ def _how_to_open(mock: RoqMock) -> str:
 
 def checked_token(mock: RoqMock, token: str) -> str:
     """``token`` if the chat's socket would take it: this server's, unexpired, a user's, who exists."""
-    token = token.strip()
-    if token.lower().startswith("bearer "):
-        token = token[7:].strip()
-    if not token:
-        raise Unauthorized("Missing token: open /chat/?token=<a user's token>")
-    claims = mock.tokens.verify(token)
-    if claims.user_id is None:
-        raise Unauthorized("ROQ's chat is for users: a service account's token has no user")
-    environment = claims.environment_id
-    world = mock if environment == mock.settings.environment_id else mock.session(environment)
-    with world.store.lock:
-        world.service.actor_for(claims.user_id)  # an unknown user is refused
-    return token
+    return check_user_token(mock, token, missing="Missing token: open /chat/?token=<a user's token>").token
 
 
 def minted_token(mock: RoqMock, wanted: str) -> str:
@@ -179,19 +142,7 @@ def _find_user(mock: RoqMock, wanted: str) -> User | None:
     return None
 
 
-def _serve(name: str) -> Handler:
-    def serve(mock: RoqMock, request: Request) -> Reply:
-        text = asset(name)
-        if text is None:
-            raise NotFound(MISSING.strip(), error_code="CHAT_NOT_BUILT")
-        stamped = (request.query or {}).get("v") == stamp()
-        return Reply(200, text, ASSETS[name], headers=FOREVER if stamped else REVALIDATE)
-
-    serve.__name__ = f"chat_{name.replace('.', '_')}"
-    return serve
-
-
 CHAT_ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", PREFIX): chat_page,
-    **{("GET", f"{ASSETS_PREFIX}/{name}"): _serve(name) for name in ASSETS},
+    **{("GET", f"{ASSETS_PREFIX}/{name}"): BUNDLE.handler(name) for name in ASSETS},
 }

@@ -7,21 +7,15 @@ and ships it. Without it roqmock still serves everything else, and the page says
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
-from functools import cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 
-from roqmock.domain.errors import NotFound
-from roqmock.http.exchange import HTML, Handler, Reply, Request
+from roqmock.http.bundle import CSS, JS, REVALIDATE, Bundle
+from roqmock.http.exchange import HTML, Handler, Reply
 from roqmock.http.paths import CONTROL_PREFIX
-from roqmock.mock import RoqMock
 
 PREFIX = f"{CONTROL_PREFIX}/explorer"
-JS = "text/javascript; charset=utf-8"
-CSS = "text/css; charset=utf-8"
 ASSETS: dict[str, str] = {
     "explorer.js": JS,
     "explorer.css": CSS,
@@ -34,9 +28,9 @@ MISSING = (
     "roqmock's GraphiQL explorer is not built: run `" + BUILD_COMMAND + "` in roqmock's checkout "
     "(needs Node and npm), or reinstall roqmock where npm is on the PATH.\n"
 )
-# A stamped URL (?v=<stamp>) names one build's bytes for good; the page itself is asked for each time.
-FOREVER = (("cache-control", "public, max-age=31536000, immutable"),)
-REVALIDATE = (("cache-control", "no-cache"),)
+BUNDLE = Bundle(
+    "explorer", resources.files(__package__ or "roqmock.http.explorer").joinpath("static"), ASSETS, MISSING
+)
 
 DEFAULT_QUERY = """# roqmock: ROQ's chat API, in memory.
 # Set two headers (Headers tab below), then run the query:
@@ -69,32 +63,8 @@ _PAGE = """<!doctype html>
 """
 
 
-def _static() -> Traversable:
-    return resources.files(__package__ or "roqmock.http.explorer").joinpath("static")
-
-
-@cache
-def asset(name: str) -> str | None:
-    """A built asset's text, or None when the bundle is not built."""
-    path = _static().joinpath(name)
-    return path.read_text(encoding="utf-8") if path.is_file() else None
-
-
-@cache
-def stamp() -> str | None:
-    """A digest of the whole build, or None when any asset is missing."""
-    digest = hashlib.sha256()
-    for name in ASSETS:
-        text = asset(name)
-        if text is None:
-            return None
-        digest.update(text.encode())
-    return digest.hexdigest()[:16]
-
-
-@cache
 def page_html() -> str | None:
-    built = stamp()
+    built = BUNDLE.stamp()
     if built is None:
         return None
     # JSON inside <script>: "</" must not close the element.
@@ -110,18 +80,6 @@ def explorer_page() -> Reply:
     return Reply(200, page, HTML, headers=REVALIDATE)
 
 
-def _serve(name: str) -> Handler:
-    def serve(mock: RoqMock, request: Request) -> Reply:
-        text = asset(name)
-        if text is None:
-            raise NotFound(MISSING.strip(), error_code="EXPLORER_NOT_BUILT")
-        stamped = (request.query or {}).get("v") == stamp()
-        return Reply(200, text, ASSETS[name], headers=FOREVER if stamped else REVALIDATE)
-
-    serve.__name__ = f"explorer_{name.replace('.', '_')}"
-    return serve
-
-
 EXPLORER_ROUTES: dict[tuple[str, str], Handler] = {
-    ("GET", f"{PREFIX}/{name}"): _serve(name) for name in ASSETS
+    ("GET", f"{PREFIX}/{name}"): BUNDLE.handler(name) for name in ASSETS
 }

@@ -430,6 +430,7 @@ class MessageCenter:
         return {"unreadCount": self._unread_total(connection, tags)}
 
     def _user_list(self, connection: Connection, data: Payload) -> Payload:
+        _own_user_id(connection, data)
         world = connection.world.store.world
         contacts = sorted(_contacts(world, connection.user_id) | {connection.user_id})
         return {"users": [{"id": u, "isOnline": self._online(connection.world, u)} for u in contacts]}
@@ -441,8 +442,9 @@ class MessageCenter:
         if text is not None and not isinstance(text, str):
             raise _invalid("filter", text, "filter must be a string")
         world = connection.world
-        conversations = self._listed(connection, _tags(data), archived=data.get("includeArchived") is True)
-        if data.get("includeDeactivated") is not True:
+        _flag(data, "withDeactivatedUsers")  # deactivated members are always listed, with active: false
+        conversations = self._listed(connection, _tags(data), archived=_flag(data, "includeArchived"))
+        if not _flag(data, "includeDeactivated"):
             conversations = [c for c in conversations if c.active]
         spec = _live_conversation_spec(world)
         args = ListArgs(
@@ -467,6 +469,9 @@ class MessageCenter:
         limit = _page_number(data, "limit", default=20)
         offset = _page_number(data, "offset", default=0)
         text = data.get("filter")
+        if text is not None and not isinstance(text, str):
+            raise _invalid("filter", text, "filter must be a string")
+        _flag(data, "reset")  # the UI's own paging hint: nothing to reset here
         filters: dict[str, Any] = {"conversationId": {"equalTo": conversation.id}}
         if isinstance(text, str) and text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -483,15 +488,23 @@ class MessageCenter:
         body = data.get("body")
         if not isinstance(body, str):
             raise _invalid("body", body, "body must be a string")
-        kind = data.get("type", "text")
         file_id = data.get("fileId")
+        if file_id is not None and not isinstance(file_id, str):
+            raise _invalid("fileId", file_id, "fileId must be a UUID")
+        kind = data.get("type")
+        if kind is None:
+            kind = "text" if file_id is None else "file"
         if kind not in ("text", "file"):
             raise _invalid("type", kind, "type must be one of the following values: text, file")
-        if kind == "file" and not isinstance(file_id, str):
+        if kind == "file" and file_id is None:
             raise _invalid("fileId", file_id, "a file message needs a fileId")
-        if data.get("isSystem") is True:
+        if kind == "text" and file_id is not None:
+            raise _invalid("fileId", file_id, 'a text message has no fileId: send type "file"')
+        if _flag(data, "isSystem"):
             raise Forbidden("System messages are for the server's service account (GraphQL createMessage)")
-        author = data.get("authorId") or connection.user_id
+        author = data.get("authorId")
+        if author is None:
+            author = connection.user_id
         if not isinstance(author, str):
             raise _invalid("authorId", author, "authorId must be a UUID")
         mentioned = data.get("mentionedIds")
@@ -629,7 +642,8 @@ class MessageCenter:
         world = connection.world
         if connection.user_id not in world.store.world.members_by_conversation[conversation.id]:
             raise Forbidden("Only members of a conversation may type in it", conversationId=conversation.id)
-        typing = data.get("typing") is True
+        _own_user_id(connection, data)
+        typing = _flag(data, "typing")
         rules = Rules(world.store.world)
         relay = {
             "conversationId": conversation.id,
@@ -877,6 +891,23 @@ def _tags(data: Payload) -> list[str]:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise _invalid("tags", tags, "tags must be an array of strings")
     return list(dict.fromkeys(tags))
+
+
+def _flag(data: Payload, name: str) -> bool:
+    """An optional boolean field (absent or null: false); any other type is refused, never ignored."""
+    value = data.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _invalid(name, value, f"{name} must be a boolean")
+    return value
+
+
+def _own_user_id(connection: Connection, data: Payload) -> None:
+    """An optional ``userId`` that must name the socket's own user."""
+    user_id = data.get("userId")
+    if user_id is not None and (not isinstance(user_id, str) or user_id.lower() != connection.user_id):
+        raise Forbidden("userId must be the token's user", userId=str(user_id))
 
 
 def _page_number(data: Payload, name: str, *, default: int) -> int:

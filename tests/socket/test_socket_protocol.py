@@ -382,6 +382,41 @@ def test_bad_payloads_get_a_validation_exception(server: RoqServer) -> None:
     run(scenario())
 
 
+def test_wrong_typed_optional_fields_are_refused_never_ignored(server: RoqServer) -> None:
+    world = _world(server)
+    pair = world["pair"]
+    send = {"conversationId": pair, "body": "should not be written"}
+
+    async def scenario() -> None:
+        alice = await live(server, world["alice"])
+        try:
+            for event, data, field in (
+                ("sendMessage", {**send, "fileId": 1}, "fileId"),
+                ("sendMessage", {**send, "type": "text", "fileId": str(uuid.uuid4())}, "fileId"),
+                ("sendMessage", {**send, "isSystem": "yes"}, "isSystem"),
+                ("sendMessage", {**send, "authorId": {}}, "authorId"),
+                ("sendMessage", {**send, "authorId": ""}, "authorId"),
+                ("conversationList", {"includeArchived": "yes"}, "includeArchived"),
+                ("conversationList", {"includeDeactivated": 1}, "includeDeactivated"),
+                ("messageList", {"conversationId": pair, "filter": 1}, "filter"),
+                ("userTyping", {"conversationId": pair, "typing": "yes"}, "typing"),
+            ):
+                answer = await alice.call(event, data)
+                assert answer["error"]["errorCode"] in ("VALIDATION_ERROR", "IS_UUID"), (event, data, answer)
+                assert answer["error"]["variables"]["property"] == field, (event, data, answer)
+            for event, data in (
+                ("userList", {"userId": world["bob"]}),
+                ("userTyping", {"conversationId": pair, "userId": world["bob"], "typing": True}),
+            ):
+                answer = await alice.call(event, data)
+                assert answer["error"]["errorCode"] == "FORBIDDEN", (event, data, answer)
+        finally:
+            await alice.close()
+
+    run(scenario())
+    assert server.execute(MESSAGES, {"id": pair})["data"]["messages"]["totalCount"] == 0
+
+
 def test_an_event_roqmock_does_not_serve_is_told_not_dropped(server: RoqServer) -> None:
     world = _world(server)
 

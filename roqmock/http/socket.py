@@ -613,6 +613,9 @@ class MessageCenter:
             raise _invalid("firstMessage", first, "firstMessage must be a string")
         me = connection.user_id
         member_ids = list(dict.fromkeys([*(m.lower() if is_uuid(m) else m for m in members), me]))
+        if len(member_ids) < 2:
+            # ROQ's UI shows a conversation by its other members (a one-to-one by members[0]).
+            raise _invalid("memberIds", members, "memberIds must name at least one other user")
         actor = world.service.actor_for(me)
         if not is_group and len(member_ids) == 2:
             existing = _one_to_one(world, member_ids)

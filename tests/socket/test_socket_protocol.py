@@ -293,6 +293,30 @@ def test_create_conversation_and_an_existing_one_to_one(server: RoqServer) -> No
     run(scenario())
 
 
+def test_a_conversation_without_another_member_is_refused(server: RoqServer) -> None:
+    """ROQ's UI shows a one-to-one as its other member (``members[0]`` once it drops the user): a
+    conversation of the user alone would break its list, so it is never made."""
+    world = _world(server)
+    conversations = "query($id: ID!) { conversations(filter: {memberId: {equalTo: $id}}) { totalCount } }"
+
+    async def scenario() -> None:
+        carol = await live(server, world["carol"])
+        try:
+            for members in ([], [world["carol"]], [world["carol"].upper()]):
+                for extra in ({}, {"isGroup": True}):
+                    data = {"title": "Me", "memberIds": members, **extra}
+                    answer = await carol.call("createConversation", data)
+                    assert answer["error"]["errorCode"] == "VALIDATION_ERROR", (data, answer)
+                    assert answer["error"]["variables"]["property"] == "memberIds"
+            assert carol.named("conversationCreated") == []
+        finally:
+            await carol.close()
+
+    run(scenario())
+    answer = server.execute(conversations, {"id": world["carol"]})
+    assert answer["data"]["conversations"]["totalCount"] == 0
+
+
 def test_typing_is_relayed_to_the_other_members(server: RoqServer) -> None:
     world = _world(server)
 

@@ -43,6 +43,8 @@ NAMESPACE = "/messageCenter"
 SOCKET_PATH = "socket.io"
 # The most a conversationList or messageList page holds, whatever the client asks.
 MAX_PAGE = 100
+# How long a refused event's error ack waits for its exception to leave (a socket that reads nothing).
+ACK_WAIT_S = 5.0
 
 Payload = dict[str, Any]
 # The events about messages: heard by those who may read the conversation's messages.
@@ -351,7 +353,7 @@ class MessageCenter:
             if connection is None:
                 return None
             if not self.flood.admit(sid):
-                return self._flooded(sid, event)
+                return await self._flooded(sid, event)
             started = time.perf_counter()
             outcome: RoqError | None = None
             try:
@@ -364,42 +366,44 @@ class MessageCenter:
                 return answer
             except RoqError as error:
                 outcome = error
-                self._send("exception", exception_payload(error), sid)
-                return {"error": json.loads(exception_payload(error))}
             except Exception:
                 logger.exception("unexpected error handling %s", event)
                 outcome = RoqError("Internal server error")
-                self._send("exception", exception_payload(outcome), sid)
-                return {"error": json.loads(exception_payload(outcome))}
             finally:
                 self.kit.handled(connection, event, data, outcome, started)
+            return await self._refused(sid, outcome)
 
         return run
+
+    async def _refused(self, sid: str, error: RoqError) -> Payload:
+        """Tell ``sid`` of a refused event (ROQ's ``exception``), and answer its error ack once the
+        exception has left: a client that awaits the ack has heard the exception by then."""
+        self._send("exception", exception_payload(error), sid)
+        await self.outboxes.flushed(sid, ACK_WAIT_S)
+        return {"error": json.loads(exception_payload(error))}
 
     async def _unserved(self, event: str, sid: str, *data: Any) -> Any:
         """An event roqmock does not serve: told, never silently dropped (an ack would never come)."""
         if not self.flood.admit(sid):
-            return self._flooded(sid, event)
+            return await self._flooded(sid, event)
         error = BadRequest(
             f"roqmock's message center does not serve {event!r} (see docs/chat-api.md, Live chat)",
             error_code="EVENT_NOT_SERVED",
             event=event,
         )
-        self._send("exception", exception_payload(error), sid)
         connection = self.connections.get(sid)
         if connection is not None:
             self.kit.handled(connection, event, data[0] if data else None, error, time.perf_counter())
-        return {"error": json.loads(exception_payload(error))}
+        return await self._refused(sid, error)
 
-    def _flooded(self, sid: str, event: str) -> Any:
+    async def _flooded(self, sid: str, event: str) -> Any:
         """An event past the socket's rate (roqmock serve --socket-rate): refused before it runs."""
         error = RoqError(
             f"More than {self.flood.rate} events a second from this socket: {event!r} was not run",
             error_code="TOO_MANY_EVENTS",
             event=event,
         ).with_status(429)
-        self._send("exception", exception_payload(error), sid)
-        return {"error": json.loads(exception_payload(error))}
+        return await self._refused(sid, error)
 
     def _handlers(self) -> dict[str, Handler]:
         return {

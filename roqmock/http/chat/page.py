@@ -83,8 +83,10 @@ def stamp() -> str | None:
 
 
 def page_html(built: str, host: str | None, token: str) -> str:
-    # JSON inside <script>: "</" must not close the element.
-    config = json.dumps({"host": host, "token": token}).replace("</", "<\\/")
+    # JSON inside <script>: no "<" or ">" at all, so neither "</script" nor "<!--" (which makes the
+    # parser run the element on past its end tag) can appear; "&" too, for good measure.
+    config = json.dumps({"host": host, "token": token})
+    config = config.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return _PAGE.format(prefix=ASSETS_PREFIX, stamp=html.escape(built), config=config)
 
 

@@ -516,6 +516,11 @@ class MessageCenter:
             mentioned = []
         if not isinstance(mentioned, list) or not all(isinstance(m, str) and is_uuid(m) for m in mentioned):
             raise _invalid("mentionedIds", mentioned, "mentionedIds must be an array of UUIDs")
+        reply_id = _optional_uuid(data, "replyId")
+        forward_id = _optional_uuid(data, "forwardFromId")
+        forwarded = world.store.world.messages.get(forward_id or "")
+        if forwarded is not None and reply_id is not None and reply_id == forwarded.replied_to_id:
+            reply_id = None  # ROQ's UI copies the forwarded message's own reply into a forward
         actor = world.service.actor_for(connection.user_id)
         world.service.create_message(
             actor,
@@ -524,8 +529,8 @@ class MessageCenter:
             conversation_id=conversation_id,
             is_system=False,
             file_id=file_id if kind == "file" else None,
-            reply_id=_optional_uuid(data, "replyId"),
-            forward_from_id=_optional_uuid(data, "forwardFromId"),
+            reply_id=reply_id,
+            forward_from_id=forward_id,
             mentioned_ids=mentioned,
         )
         return None

@@ -317,6 +317,46 @@ def test_a_conversation_without_another_member_is_refused(server: RoqServer) -> 
     assert answer["data"]["conversations"]["totalCount"] == 0
 
 
+def test_the_uis_forward_of_a_reply_is_sent(server: RoqServer) -> None:
+    """ROQ's UI forwards a message with its own ``replyId`` copied in (chat-provider.js,
+    ``forwardMessage``: ``{body, mentionedIds: [], replyId: m.repliedToId, type, fileId, forwardFromId:
+    m.id, conversationId}``): forwarding a reply to another conversation must work, as a forward."""
+    world = _world(server)
+    other = create_conversation(server, world["alice"], [world["alice"], world["carol"]], title="Other")
+
+    async def scenario() -> None:
+        alice = await live(server, world["alice"])
+        try:
+            text = {"conversationId": world["pair"], "type": "text"}
+            await alice.emit("sendMessage", {**text, "body": "first"})
+            first = await alice.next("messageReceived")
+            await alice.emit("sendMessage", {**text, "body": "a reply", "replyId": first["id"]})
+            replied = await alice.next("messageReceived")
+            assert replied["repliedToId"] == first["id"]
+            forward = {
+                "body": replied["body"],
+                "mentionedIds": [],
+                "replyId": replied["repliedToId"],
+                "type": replied["type"],
+                "fileId": replied["fileId"],
+                "forwardFromId": replied["id"],
+                "conversationId": other,
+            }
+            await alice.emit("sendMessage", forward)
+            forwarded = await alice.next("messageReceived")
+            assert alice.exceptions() == []
+            assert (forwarded["conversationId"], forwarded["forwardFromId"]) == (other, replied["id"])
+            assert (forwarded["repliedToId"], forwarded["repliedTo"]) == (None, None)
+            # Any other reply still has to be in the conversation.
+            await alice.emit("sendMessage", {**forward, "replyId": replied["id"]})
+            told = json.loads(await alice.next("exception"))
+            assert told["errorCode"] == "REPLIED_MESSAGE_NOT_IN_CONVERSATION"
+        finally:
+            await alice.close()
+
+    run(scenario())
+
+
 def test_typing_is_relayed_to_the_other_members(server: RoqServer) -> None:
     world = _world(server)
 

@@ -116,10 +116,16 @@ def test_a_bearer_prefix_is_taken_as_roqs_ui_takes_it(built: Path, roq: Roq) -> 
     assert page_config(response)["token"] == token
 
 
-@pytest.mark.parametrize("wanted", ["id", "reference", "email", "EMAIL"])
+@pytest.mark.parametrize("wanted", ["id", "ID", "reference", "email", "EMAIL"])
 def test_on_a_sandbox_server_user_mints_that_users_token(built: Path, roq: Roq, wanted: str) -> None:
     user = roq.world.users[2]
-    key = {"id": user.id, "reference": user.reference, "email": user.email, "EMAIL": user.email.upper()}
+    key = {
+        "id": user.id,
+        "ID": user.id.upper(),  # a UUID in either case, as every id roqmock takes
+        "reference": user.reference,
+        "email": user.email,
+        "EMAIL": user.email.upper(),
+    }
     with client(roq) as http:
         response = http.get("/chat/", params={"user": key[wanted]})
     assert response.status_code == 200, response.text

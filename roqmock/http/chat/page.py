@@ -172,7 +172,7 @@ def minted_token(mock: RoqMock, wanted: str) -> str:
 def _find_user(mock: RoqMock, wanted: str) -> User | None:
     with mock.store.lock:
         users = mock.store.world.users
-        found = users.get(wanted)
+        found = users.get(wanted.lower())  # ids are lower-case UUIDs; one in upper case is the same id
         if found is not None:
             return found
         for user in users.values():

@@ -492,6 +492,7 @@ class MessageCenter:
         body = data.get("body")
         if not isinstance(body, str):
             raise _invalid("body", body, "body must be a string")
+        _not_empty("body", body)  # as an edit's; ROQ's UI sends no message without one
         file_id = data.get("fileId")
         if file_id is not None and not isinstance(file_id, str):
             raise _invalid("fileId", file_id, "fileId must be a UUID")
@@ -610,6 +611,7 @@ class MessageCenter:
         title = data.get("title")
         if not isinstance(title, str):
             raise _invalid("title", title, "title must be a string")
+        _not_empty("title", title)  # as a rename's
         members = data.get("memberIds")
         if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
             raise _invalid("memberIds", members, "memberIds must be an array of UUIDs")
@@ -913,6 +915,13 @@ def _flag(data: Payload, name: str) -> bool:
     if not isinstance(value, bool):
         raise _invalid(name, value, f"{name} must be a boolean")
     return value
+
+
+def _not_empty(name: str, value: str) -> None:
+    if not value.strip():
+        raise ValidationError(
+            f"{name} should not be empty", error_code="IS_NOT_EMPTY", property=name, value=value
+        )
 
 
 def _own_user_id(connection: Connection, data: Payload) -> None:

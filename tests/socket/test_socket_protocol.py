@@ -481,6 +481,31 @@ def test_wrong_typed_optional_fields_are_refused_never_ignored(server: RoqServer
     assert server.execute(MESSAGES, {"id": pair})["data"]["messages"]["totalCount"] == 0
 
 
+def test_an_empty_message_or_title_is_refused_as_an_edit_or_rename_to_one_is(server: RoqServer) -> None:
+    world = _world(server)
+    pair = world["pair"]
+
+    async def scenario() -> None:
+        alice = await live(server, world["alice"])
+        try:
+            for event, data, field in (
+                ("sendMessage", {"conversationId": pair, "body": ""}, "body"),
+                ("sendMessage", {"conversationId": pair, "body": "  \n ", "type": "text"}, "body"),
+                ("createConversation", {"title": "", "memberIds": [world["bob"]], "isGroup": True}, "title"),
+                ("createConversation", {"title": " ", "memberIds": [world["carol"]]}, "title"),
+                ("renameConversation", {"conversationId": pair, "title": " "}, "title"),
+            ):
+                answer = await alice.call(event, data)
+                assert answer["error"]["errorCode"] == "IS_NOT_EMPTY", (event, data, answer)
+                assert answer["error"]["variables"]["property"] == field
+            assert alice.named("conversationCreated") == [] and alice.named("messageReceived") == []
+        finally:
+            await alice.close()
+
+    run(scenario())
+    assert server.execute(MESSAGES, {"id": pair})["data"]["messages"]["totalCount"] == 0
+
+
 def test_an_event_roqmock_does_not_serve_is_told_not_dropped(server: RoqServer) -> None:
     world = _world(server)
 

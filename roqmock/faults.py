@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from roqmock.api.errors import status_phrase
+from roqmock.domain.clock import is_uuid
 from roqmock.domain.errors import BadRequest, RoqError
 
 MAX_LATENCY_MS = 60_000
@@ -147,8 +148,10 @@ def _socket_fault(body: Mapping[str, Any], fault: Fault) -> Fault:
     direction, drop = body.get("direction", TO_CLIENT), body.get("drop", False)
     if not isinstance(event, str) or not event:
         raise BadRequest("event must be a socket event's name, or *", error_code="INVALID_FAULT")
-    if user is not None and (not isinstance(user, str) or not user):
-        raise BadRequest("user must be a user id", error_code="INVALID_FAULT")
+    if user is not None and (not isinstance(user, str) or not is_uuid(user)):
+        raise BadRequest("user must be a user id (a UUID)", error_code="INVALID_FAULT")
+    if user is not None:
+        user = user.lower()  # as the sockets carry it
     if direction not in (TO_CLIENT, FROM_CLIENT):
         raise BadRequest(f"direction must be {TO_CLIENT} or {FROM_CLIENT}", error_code="INVALID_FAULT")
     if not isinstance(drop, bool):

@@ -324,6 +324,12 @@ class InProcessSocket(LiveSocket):
             raise SocketRefused({"message": message, **(data or {})}) from None
 
     def _call(self, event: str, data: Any, timeout: float) -> Any:
+        if self.sid not in self._center.connections:
+            self.closed = True  # the center let it go: its events would be answered by no one
+            raise RuntimeError(
+                f"{self.user_id}'s socket was dropped by the server (a reset, reseed, loaded state or "
+                "ended session drops every socket of its world): open another"
+            )
         answer = _run(self._center.server._trigger_event(event, NAMESPACE, self.sid, data), timeout, event)
         # What the client would read: the ack travels as JSON.
         return None if answer is None else json.loads(json.dumps(answer))

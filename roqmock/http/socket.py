@@ -44,6 +44,8 @@ NAMESPACE = "/messageCenter"
 SOCKET_PATH = "socket.io"
 # The most a conversationList or messageList page holds, whatever the client asks.
 MAX_PAGE = 100
+# How long a refused event's error ack waits for its exception to leave (a socket that reads nothing).
+ACK_WAIT_S = 5.0
 
 Payload = dict[str, Any]
 # The events about messages: heard by those who may read the conversation's messages.
@@ -353,7 +355,7 @@ class MessageCenter:
             if connection is None:
                 return None
             if not self.flood.admit(sid):
-                return self._flooded(sid, event)
+                return await self._flooded(sid, event)
             started = time.perf_counter()
             outcome: RoqError | None = None
             try:
@@ -366,42 +368,44 @@ class MessageCenter:
                 return answer
             except RoqError as error:
                 outcome = error
-                self._send("exception", exception_payload(error), sid)
-                return {"error": json.loads(exception_payload(error))}
             except Exception:
                 logger.exception("unexpected error handling %s", event)
                 outcome = RoqError("Internal server error")
-                self._send("exception", exception_payload(outcome), sid)
-                return {"error": json.loads(exception_payload(outcome))}
             finally:
                 self.kit.handled(connection, event, data, outcome, started)
+            return await self._refused(sid, outcome)
 
         return run
+
+    async def _refused(self, sid: str, error: RoqError) -> Payload:
+        """Tell ``sid`` of a refused event (ROQ's ``exception``), and answer its error ack once the
+        exception has left: a client that awaits the ack has heard the exception by then."""
+        self._send("exception", exception_payload(error), sid)
+        await self.outboxes.flushed(sid, ACK_WAIT_S)
+        return {"error": json.loads(exception_payload(error))}
 
     async def _unserved(self, event: str, sid: str, *data: Any) -> Any:
         """An event roqmock does not serve: told, never silently dropped (an ack would never come)."""
         if not self.flood.admit(sid):
-            return self._flooded(sid, event)
+            return await self._flooded(sid, event)
         error = BadRequest(
             f"roqmock's message center does not serve {event!r} (see docs/chat-api.md, Live chat)",
             error_code="EVENT_NOT_SERVED",
             event=event,
         )
-        self._send("exception", exception_payload(error), sid)
         connection = self.connections.get(sid)
         if connection is not None:
             self.kit.handled(connection, event, data[0] if data else None, error, time.perf_counter())
-        return {"error": json.loads(exception_payload(error))}
+        return await self._refused(sid, error)
 
-    def _flooded(self, sid: str, event: str) -> Any:
+    async def _flooded(self, sid: str, event: str) -> Any:
         """An event past the socket's rate (roqmock serve --socket-rate): refused before it runs."""
         error = RoqError(
             f"More than {self.flood.rate} events a second from this socket: {event!r} was not run",
             error_code="TOO_MANY_EVENTS",
             event=event,
         ).with_status(429)
-        self._send("exception", exception_payload(error), sid)
-        return {"error": json.loads(exception_payload(error))}
+        return await self._refused(sid, error)
 
     def _handlers(self) -> dict[str, Handler]:
         return {
@@ -432,6 +436,7 @@ class MessageCenter:
         return {"unreadCount": self._unread_total(connection, tags)}
 
     def _user_list(self, connection: Connection, data: Payload) -> Payload:
+        _own_user_id(connection, data)
         world = connection.world.store.world
         contacts = sorted(_contacts(world, connection.user_id) | {connection.user_id})
         return {"users": [{"id": u, "isOnline": self._online(connection.world, u)} for u in contacts]}
@@ -443,8 +448,9 @@ class MessageCenter:
         if text is not None and not isinstance(text, str):
             raise _invalid("filter", text, "filter must be a string")
         world = connection.world
-        conversations = self._listed(connection, _tags(data), archived=data.get("includeArchived") is True)
-        if data.get("includeDeactivated") is not True:
+        _flag(data, "withDeactivatedUsers")  # deactivated members are always listed, with active: false
+        conversations = self._listed(connection, _tags(data), archived=_flag(data, "includeArchived"))
+        if not _flag(data, "includeDeactivated"):
             conversations = [c for c in conversations if c.active]
         spec = _live_conversation_spec(world)
         args = ListArgs(
@@ -469,6 +475,9 @@ class MessageCenter:
         limit = _page_number(data, "limit", default=20)
         offset = _page_number(data, "offset", default=0)
         text = data.get("filter")
+        if text is not None and not isinstance(text, str):
+            raise _invalid("filter", text, "filter must be a string")
+        _flag(data, "reset")  # the UI's own paging hint: nothing to reset here
         filters: dict[str, Any] = {"conversationId": {"equalTo": conversation.id}}
         if isinstance(text, str) and text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -485,15 +494,24 @@ class MessageCenter:
         body = data.get("body")
         if not isinstance(body, str):
             raise _invalid("body", body, "body must be a string")
-        kind = data.get("type", "text")
+        _not_empty("body", body)  # as an edit's; ROQ's UI sends no message without one
         file_id = data.get("fileId")
+        if file_id is not None and not isinstance(file_id, str):
+            raise _invalid("fileId", file_id, "fileId must be a UUID")
+        kind = data.get("type")
+        if kind is None:
+            kind = "text" if file_id is None else "file"
         if kind not in ("text", "file"):
             raise _invalid("type", kind, "type must be one of the following values: text, file")
-        if kind == "file" and not isinstance(file_id, str):
+        if kind == "file" and file_id is None:
             raise _invalid("fileId", file_id, "a file message needs a fileId")
-        if data.get("isSystem") is True:
+        if kind == "text" and file_id is not None:
+            raise _invalid("fileId", file_id, 'a text message has no fileId: send type "file"')
+        if _flag(data, "isSystem"):
             raise Forbidden("System messages are for the server's service account (GraphQL createMessage)")
-        author = data.get("authorId") or connection.user_id
+        author = data.get("authorId")
+        if author is None:
+            author = connection.user_id
         if not isinstance(author, str):
             raise _invalid("authorId", author, "authorId must be a UUID")
         mentioned = data.get("mentionedIds")
@@ -501,6 +519,11 @@ class MessageCenter:
             mentioned = []
         if not isinstance(mentioned, list) or not all(isinstance(m, str) and is_uuid(m) for m in mentioned):
             raise _invalid("mentionedIds", mentioned, "mentionedIds must be an array of UUIDs")
+        reply_id = _optional_uuid(data, "replyId")
+        forward_id = _optional_uuid(data, "forwardFromId")
+        forwarded = world.store.world.messages.get(forward_id or "")
+        if forwarded is not None and reply_id is not None and reply_id == forwarded.replied_to_id:
+            reply_id = None  # ROQ's UI copies the forwarded message's own reply into a forward
         actor = world.service.actor_for(connection.user_id)
         world.service.create_message(
             actor,
@@ -509,8 +532,8 @@ class MessageCenter:
             conversation_id=conversation_id,
             is_system=False,
             file_id=file_id if kind == "file" else None,
-            reply_id=_optional_uuid(data, "replyId"),
-            forward_from_id=_optional_uuid(data, "forwardFromId"),
+            reply_id=reply_id,
+            forward_from_id=forward_id,
             mentioned_ids=mentioned,
         )
         return None
@@ -590,6 +613,7 @@ class MessageCenter:
         title = data.get("title")
         if not isinstance(title, str):
             raise _invalid("title", title, "title must be a string")
+        _not_empty("title", title)  # as a rename's
         members = data.get("memberIds")
         if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
             raise _invalid("memberIds", members, "memberIds must be an array of UUIDs")
@@ -602,6 +626,9 @@ class MessageCenter:
             raise _invalid("firstMessage", first, "firstMessage must be a string")
         me = connection.user_id
         member_ids = list(dict.fromkeys([*(m.lower() if is_uuid(m) else m for m in members), me]))
+        if len(member_ids) < 2:
+            # ROQ's UI shows a conversation by its other members (a one-to-one by members[0]).
+            raise _invalid("memberIds", members, "memberIds must name at least one other user")
         actor = world.service.actor_for(me)
         if not is_group and len(member_ids) == 2:
             existing = _one_to_one(world, member_ids)
@@ -631,7 +658,8 @@ class MessageCenter:
         world = connection.world
         if connection.user_id not in world.store.world.members_by_conversation[conversation.id]:
             raise Forbidden("Only members of a conversation may type in it", conversationId=conversation.id)
-        typing = data.get("typing") is True
+        _own_user_id(connection, data)
+        typing = _flag(data, "typing")
         rules = Rules(world.store.world)
         relay = {
             "conversationId": conversation.id,
@@ -879,6 +907,30 @@ def _tags(data: Payload) -> list[str]:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise _invalid("tags", tags, "tags must be an array of strings")
     return list(dict.fromkeys(tags))
+
+
+def _flag(data: Payload, name: str) -> bool:
+    """An optional boolean field (absent or null: false); any other type is refused, never ignored."""
+    value = data.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _invalid(name, value, f"{name} must be a boolean")
+    return value
+
+
+def _not_empty(name: str, value: str) -> None:
+    if not value.strip():
+        raise ValidationError(
+            f"{name} should not be empty", error_code="IS_NOT_EMPTY", property=name, value=value
+        )
+
+
+def _own_user_id(connection: Connection, data: Payload) -> None:
+    """An optional ``userId`` that must name the socket's own user."""
+    user_id = data.get("userId")
+    if user_id is not None and (not isinstance(user_id, str) or user_id.lower() != connection.user_id):
+        raise Forbidden("userId must be the token's user", userId=str(user_id))
 
 
 def _page_number(data: Payload, name: str, *, default: int) -> int:

@@ -10,6 +10,7 @@ disconnects it: ROQ's UI reconnects and reloads its lists), never silently short
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import deque
@@ -33,6 +34,8 @@ MAX_ATTACHMENTS = 10
 Emit = Callable[[str, Any, str], Awaitable[None]]
 # Called on the event loop when a socket's outbox overflows.
 Overflow = Callable[[str], Awaitable[None]]
+# An outbox entry that is no event: its future is resolved once every event queued before it has left.
+FLUSH = ""
 
 
 @dataclass(slots=True)
@@ -95,6 +98,21 @@ class Outboxes:
         else:
             self._on_loop(box.wake.set)
 
+    async def flushed(self, sid: str, timeout_s: float) -> None:
+        """Return (on the event loop) once every event queued for ``sid`` so far has been handed to its
+        transport, or after ``timeout_s``, or at once if ``sid`` has no outbox."""
+        box = self._boxes.get(sid)
+        if box is None:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        with box.lock:
+            if box.closed:
+                return
+            box.items.append((FLUSH, done))
+        box.wake.set()
+        with contextlib.suppress(TimeoutError):  # a socket that reads nothing: answer anyway
+            await asyncio.wait_for(done, timeout_s)
+
     def pending(self, sid: str) -> int:
         box = self._boxes.get(sid)
         return len(box.items) if box is not None else 0
@@ -133,6 +151,10 @@ class Outboxes:
                     if not box.items:
                         break
                     event, data = box.items.popleft()
+                if event == FLUSH:
+                    if not data.done():
+                        data.set_result(None)
+                    continue
                 try:
                     await self._emit(event, data, box.sid)
                 except asyncio.CancelledError:

@@ -92,6 +92,21 @@ def test_a_users_token_opens_the_page_as_that_user_with_roqmock_as_the_host(buil
         assert http.get("/chat/assets/other.js").status_code == 404
 
 
+def test_no_host_header_breaks_out_of_the_pages_config(built: Path, roq: Roq) -> None:
+    """The config script holds the Host header as sent: "<!--" then "<script" there would make the HTML
+    parser run the config element on past its own end tag, swallowing the page's script."""
+    token = roq.token(roq.world.users[0])
+    for host in ("localhost:8765<!--<script>", "localhost:8765</script><script>alert(1)</script>"):
+        with client(roq) as http:
+            response = http.get("/chat/", params={"token": token}, headers={"host": host})
+        assert response.status_code == 200, response.text
+        match = CONFIG.search(response.text)
+        assert match is not None
+        assert "<" not in match.group(1) and ">" not in match.group(1), match.group(1)
+        assert json.loads(match.group(1)) == {"host": f"http://{host}", "token": token}
+        assert response.text.count("<script") == 2
+
+
 def test_a_bearer_prefix_is_taken_as_roqs_ui_takes_it(built: Path, roq: Roq) -> None:
     token = roq.token(roq.world.users[1])
     with client(roq) as http:
@@ -100,10 +115,16 @@ def test_a_bearer_prefix_is_taken_as_roqs_ui_takes_it(built: Path, roq: Roq) -> 
     assert page_config(response)["token"] == token
 
 
-@pytest.mark.parametrize("wanted", ["id", "reference", "email", "EMAIL"])
+@pytest.mark.parametrize("wanted", ["id", "ID", "reference", "email", "EMAIL"])
 def test_on_a_sandbox_server_user_mints_that_users_token(built: Path, roq: Roq, wanted: str) -> None:
     user = roq.world.users[2]
-    key = {"id": user.id, "reference": user.reference, "email": user.email, "EMAIL": user.email.upper()}
+    key = {
+        "id": user.id,
+        "ID": user.id.upper(),  # a UUID in either case, as every id roqmock takes
+        "reference": user.reference,
+        "email": user.email,
+        "EMAIL": user.email.upper(),
+    }
     with client(roq) as http:
         response = http.get("/chat/", params={"user": key[wanted]})
     assert response.status_code == 200, response.text

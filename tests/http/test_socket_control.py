@@ -171,6 +171,7 @@ def test_socket_events_are_journaled_with_their_transport(server: RoqServer, con
         ({"event": "messageReceived", "drop": True, "direction": "sideways"}, "direction must be"),
         ({"event": "", "drop": True}, "event must be"),
         ({"event": "messageReceived", "drop": True, "user": 3}, "user must be"),
+        ({"event": "messageReceived", "drop": True, "user": "bob"}, "user must be a user id"),
         (
             {"event": "messageReceived", "drop": True, "operation": "messages"},
             "unknown fault fields: operation",
@@ -181,6 +182,19 @@ def test_a_bad_socket_fault_is_a_400(control: httpx.Client, fault: dict[str, Any
     response = control.post("faults", json=fault)
     assert (response.status_code, response.json()["errorCode"]) == (400, "INVALID_FAULT")
     assert message in response.json()["message"]
+
+
+def test_a_socket_faults_user_is_any_case_of_its_id(server: RoqServer, control: httpx.Client) -> None:
+    """User ids are UUIDs, compared as the sockets carry them (lower case): an upper-case id still hits."""
+    alice, bob, conversation = _pair(server)
+    fault = control.post("faults", json={"event": "messageReceived", "user": bob.upper(), "drop": True})
+    assert fault.status_code == 201 and fault.json()["user"] == bob
+    with server.socket(bob) as socket:
+        _say(server, alice, conversation, "lost")
+        _say(server, bob, conversation, "mine")  # also dropped: every messageReceived to bob is
+        socket.emit("userConnected", {"userId": bob})
+    assert control.get("emitted", params={"event": "messageReceived", "to": bob}).json()["count"] == 0
+    control.delete("faults")
 
 
 def test_socket_faults_drop_and_delay_server_events(server: RoqServer, control: httpx.Client) -> None:

@@ -166,6 +166,19 @@ def test_a_reset_clears_what_was_emitted(kit: RoqKit) -> None:
     assert kit.emitted() == []
 
 
+def test_an_in_process_socket_dropped_by_a_reset_says_so(roq: Roq) -> None:
+    """A reset drops every socket of the world (docs/chat-api.md, Limits and resets): an in-process socket
+    then refuses to emit, as a network one does, instead of answering every event with ``None``."""
+    bob = _user(roq, "bob")
+    socket = roq.socket(bob)
+    assert isinstance(socket, InProcessSocket)
+    assert "unreadCount" in socket.emit("conversationUnreadCount", {})
+    roq.reset()
+    with pytest.raises(RuntimeError, match="dropped"):
+        socket.emit("conversationUnreadCount", {})
+    assert socket.closed
+
+
 def test_a_session_socket_acts_and_hears_in_its_session(kit: RoqKit) -> None:
     session = kit.session(f"live-{uuid.uuid4().hex[:6]}")
     alice, bob, conversation = _pair(session)

@@ -293,6 +293,70 @@ def test_create_conversation_and_an_existing_one_to_one(server: RoqServer) -> No
     run(scenario())
 
 
+def test_a_conversation_without_another_member_is_refused(server: RoqServer) -> None:
+    """ROQ's UI shows a one-to-one as its other member (``members[0]`` once it drops the user): a
+    conversation of the user alone would break its list, so it is never made."""
+    world = _world(server)
+    conversations = "query($id: ID!) { conversations(filter: {memberId: {equalTo: $id}}) { totalCount } }"
+
+    async def scenario() -> None:
+        carol = await live(server, world["carol"])
+        try:
+            for members in ([], [world["carol"]], [world["carol"].upper()]):
+                for extra in ({}, {"isGroup": True}):
+                    data = {"title": "Me", "memberIds": members, **extra}
+                    answer = await carol.call("createConversation", data)
+                    assert answer["error"]["errorCode"] == "VALIDATION_ERROR", (data, answer)
+                    assert answer["error"]["variables"]["property"] == "memberIds"
+            assert carol.named("conversationCreated") == []
+        finally:
+            await carol.close()
+
+    run(scenario())
+    answer = server.execute(conversations, {"id": world["carol"]})
+    assert answer["data"]["conversations"]["totalCount"] == 0
+
+
+def test_the_uis_forward_of_a_reply_is_sent(server: RoqServer) -> None:
+    """ROQ's UI forwards a message with its own ``replyId`` copied in (chat-provider.js,
+    ``forwardMessage``: ``{body, mentionedIds: [], replyId: m.repliedToId, type, fileId, forwardFromId:
+    m.id, conversationId}``): forwarding a reply to another conversation must work, as a forward."""
+    world = _world(server)
+    other = create_conversation(server, world["alice"], [world["alice"], world["carol"]], title="Other")
+
+    async def scenario() -> None:
+        alice = await live(server, world["alice"])
+        try:
+            text = {"conversationId": world["pair"], "type": "text"}
+            await alice.emit("sendMessage", {**text, "body": "first"})
+            first = await alice.next("messageReceived")
+            await alice.emit("sendMessage", {**text, "body": "a reply", "replyId": first["id"]})
+            replied = await alice.next("messageReceived")
+            assert replied["repliedToId"] == first["id"]
+            forward = {
+                "body": replied["body"],
+                "mentionedIds": [],
+                "replyId": replied["repliedToId"],
+                "type": replied["type"],
+                "fileId": replied["fileId"],
+                "forwardFromId": replied["id"],
+                "conversationId": other,
+            }
+            await alice.emit("sendMessage", forward)
+            forwarded = await alice.next("messageReceived")
+            assert alice.exceptions() == []
+            assert (forwarded["conversationId"], forwarded["forwardFromId"]) == (other, replied["id"])
+            assert (forwarded["repliedToId"], forwarded["repliedTo"]) == (None, None)
+            # Any other reply still has to be in the conversation.
+            await alice.emit("sendMessage", {**forward, "replyId": replied["id"]})
+            told = json.loads(await alice.next("exception"))
+            assert told["errorCode"] == "REPLIED_MESSAGE_NOT_IN_CONVERSATION"
+        finally:
+            await alice.close()
+
+    run(scenario())
+
+
 def test_typing_is_relayed_to_the_other_members(server: RoqServer) -> None:
     world = _world(server)
 
@@ -380,6 +444,66 @@ def test_bad_payloads_get_a_validation_exception(server: RoqServer) -> None:
             await alice.close()
 
     run(scenario())
+
+
+def test_wrong_typed_optional_fields_are_refused_never_ignored(server: RoqServer) -> None:
+    world = _world(server)
+    pair = world["pair"]
+    send = {"conversationId": pair, "body": "should not be written"}
+
+    async def scenario() -> None:
+        alice = await live(server, world["alice"])
+        try:
+            for event, data, field in (
+                ("sendMessage", {**send, "fileId": 1}, "fileId"),
+                ("sendMessage", {**send, "type": "text", "fileId": str(uuid.uuid4())}, "fileId"),
+                ("sendMessage", {**send, "isSystem": "yes"}, "isSystem"),
+                ("sendMessage", {**send, "authorId": {}}, "authorId"),
+                ("sendMessage", {**send, "authorId": ""}, "authorId"),
+                ("conversationList", {"includeArchived": "yes"}, "includeArchived"),
+                ("conversationList", {"includeDeactivated": 1}, "includeDeactivated"),
+                ("messageList", {"conversationId": pair, "filter": 1}, "filter"),
+                ("userTyping", {"conversationId": pair, "typing": "yes"}, "typing"),
+            ):
+                answer = await alice.call(event, data)
+                assert answer["error"]["errorCode"] in ("VALIDATION_ERROR", "IS_UUID"), (event, data, answer)
+                assert answer["error"]["variables"]["property"] == field, (event, data, answer)
+            for event, data in (
+                ("userList", {"userId": world["bob"]}),
+                ("userTyping", {"conversationId": pair, "userId": world["bob"], "typing": True}),
+            ):
+                answer = await alice.call(event, data)
+                assert answer["error"]["errorCode"] == "FORBIDDEN", (event, data, answer)
+        finally:
+            await alice.close()
+
+    run(scenario())
+    assert server.execute(MESSAGES, {"id": pair})["data"]["messages"]["totalCount"] == 0
+
+
+def test_an_empty_message_or_title_is_refused_as_an_edit_or_rename_to_one_is(server: RoqServer) -> None:
+    world = _world(server)
+    pair = world["pair"]
+
+    async def scenario() -> None:
+        alice = await live(server, world["alice"])
+        try:
+            for event, data, field in (
+                ("sendMessage", {"conversationId": pair, "body": ""}, "body"),
+                ("sendMessage", {"conversationId": pair, "body": "  \n ", "type": "text"}, "body"),
+                ("createConversation", {"title": "", "memberIds": [world["bob"]], "isGroup": True}, "title"),
+                ("createConversation", {"title": " ", "memberIds": [world["carol"]]}, "title"),
+                ("renameConversation", {"conversationId": pair, "title": " "}, "title"),
+            ):
+                answer = await alice.call(event, data)
+                assert answer["error"]["errorCode"] == "IS_NOT_EMPTY", (event, data, answer)
+                assert answer["error"]["variables"]["property"] == field
+            assert alice.named("conversationCreated") == [] and alice.named("messageReceived") == []
+        finally:
+            await alice.close()
+
+    run(scenario())
+    assert server.execute(MESSAGES, {"id": pair})["data"]["messages"]["totalCount"] == 0
 
 
 def test_an_event_roqmock_does_not_serve_is_told_not_dropped(server: RoqServer) -> None:

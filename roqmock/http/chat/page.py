@@ -58,8 +58,10 @@ _PAGE = """<!doctype html>
 
 
 def page_html(built: str, host: str | None, token: str) -> str:
-    # JSON inside <script>: "</" must not close the element.
-    config = json.dumps({"host": host, "token": token}).replace("</", "<\\/")
+    # JSON inside <script>: no "<" or ">" at all, so neither "</script" nor "<!--" (which makes the
+    # parser run the element on past its end tag) can appear; "&" too, for good measure.
+    config = json.dumps({"host": host, "token": token})
+    config = config.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return _PAGE.format(prefix=ASSETS_PREFIX, stamp=html.escape(built), config=config)
 
 
@@ -133,7 +135,7 @@ def minted_token(mock: RoqMock, wanted: str) -> str:
 def _find_user(mock: RoqMock, wanted: str) -> User | None:
     with mock.store.lock:
         users = mock.store.world.users
-        found = users.get(wanted)
+        found = users.get(wanted.lower())  # ids are lower-case UUIDs; one in upper case is the same id
         if found is not None:
             return found
         for user in users.values():

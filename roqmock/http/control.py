@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from roqmock.baseline import Baseline, OptionError
+from roqmock.domain.clock import is_uuid
 from roqmock.domain.errors import BadRequest, Forbidden
 from roqmock.http.callers import check_server_header
 from roqmock.http.exchange import Handler, Reply, Request
@@ -184,7 +185,10 @@ def list_sockets(mock: RoqMock, request: Request) -> Reply:
 def list_emitted(mock: RoqMock, request: Request) -> Reply:
     """What the live chat sent in this world, oldest first; filters ``?event=``, ``?to=`` (a user id)."""
     query = request.query or {}
-    emitted = mock.live.emitted(query.get("event"), to=query.get("to"))
+    to = query.get("to")
+    if to is not None and not is_uuid(to):
+        raise BadRequest("to must be a user id (a UUID)", error_code="BAD_REQUEST")
+    emitted = mock.live.emitted(query.get("event"), to=None if to is None else to.lower())
     return Reply(200, {"emitted": [emission.as_json() for emission in emitted], "count": len(emitted)})
 
 

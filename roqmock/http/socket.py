@@ -352,8 +352,9 @@ class MessageCenter:
     def _wrap(self, event: str, handler: Handler) -> Callable[..., Awaitable[Any]]:
         async def run(sid: str, data: Any = None, *rest: Any) -> Any:
             connection = self.connections.get(sid)
-            if connection is None:
-                return None
+            if connection is None:  # dropped (a reset, a full outbox) while this event was on its way
+                gone = BadRequest(f"{event}: this socket was disconnected", error_code="SOCKET_CLOSED")
+                return {"error": json.loads(exception_payload(gone))}
             if not self.flood.admit(sid):
                 return await self._flooded(sid, event)
             started = time.perf_counter()

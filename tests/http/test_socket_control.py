@@ -124,9 +124,17 @@ def test_emitted_lists_what_was_sent_to_whom(server: RoqServer, control: httpx.C
         "over graphql",
         0,
     )
+    assert control.get("emitted", params={"to": bob.upper()}).json()["count"] == 1
     assert control.get("emitted", params={"to": alice}).json()["count"] == 0
     assert control.delete("emitted").json() == {"count": 0}
     assert control.get("emitted").json()["count"] == 0
+
+
+def test_emitted_refuses_a_recipient_that_is_not_a_user_id(control: httpx.Client) -> None:
+    answer = control.get("emitted", params={"to": "bob"})
+    assert answer.status_code == 400
+    assert answer.json()["errorCode"] == "BAD_REQUEST"
+    assert "to must be a user id" in answer.json()["message"]
 
 
 # ---------------------------------------------------------------- the journal

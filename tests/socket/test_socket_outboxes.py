@@ -6,7 +6,9 @@ import asyncio
 import threading
 from typing import Any
 
+from roqmock.http.socket import MessageCenter
 from roqmock.http.socket_limits import FloodGuard, Outboxes
+from roqmock.mock import RoqMock
 
 
 class Recorder:
@@ -101,3 +103,19 @@ def test_the_flood_guard_admits_a_burst_then_the_rate() -> None:
     assert [guard.admit("a") for _ in range(3)] == [True, True, False]
     guard.forget("a")
     assert guard.admit("a")
+
+
+def test_an_event_from_a_socket_already_dropped_gets_an_error_ack() -> None:
+    """An event on its way when its socket was dropped (a reset, a full outbox) is answered with an
+    error, not an empty ack its client would read as success."""
+    center = MessageCenter(RoqMock())
+    answer = asyncio.run(
+        center._wrap("messageList", center._message_list)("gone-sid", {"conversationId": "x"})
+    )
+    assert answer == {
+        "error": {
+            "errorCode": "SOCKET_CLOSED",
+            "message": "messageList: this socket was disconnected",
+            "variables": {},
+        }
+    }

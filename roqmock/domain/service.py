@@ -426,12 +426,7 @@ class ChatService:
         including ``until``; the ids newly marked, oldest first."""
         _require_uuid_argument(conversation_id)
         with self.store.transaction():
-            conversation = self._conversation(conversation_id)
-            user_id = actor.user_id
-            if user_id is None or user_id not in self.world.members_by_conversation[conversation.id]:
-                raise Forbidden(
-                    "Only members of a conversation have read state in it", conversationId=conversation.id
-                )
+            conversation, user_id = self._read_state_of(actor, conversation_id)
             marked = [
                 message.id
                 for message in self.world.messages_by_conversation[conversation.id]
@@ -445,6 +440,16 @@ class ChatService:
                 )
             return marked
 
+    def _read_state_of(self, actor: Actor, conversation_id: str) -> tuple[Conversation, str]:
+        """The conversation and the calling member whose read state a write changes."""
+        conversation = self._conversation(conversation_id)
+        user_id = actor.user_id
+        if user_id is None or user_id not in self.world.members_by_conversation[conversation.id]:
+            raise Forbidden(
+                "Only members of a conversation have read state in it", conversationId=conversation.id
+            )
+        return conversation, user_id
+
     def is_marked_unread(self, user_id: str, conversation_id: str) -> bool:
         return user_id in self.world.marked_unread.get(conversation_id, ())
 
@@ -453,12 +458,7 @@ class ChatService:
         flagged conversation once in its badge, beside the unread messages)."""
         _require_uuid_argument(conversation_id)
         with self.store.transaction():
-            conversation = self._conversation(conversation_id)
-            user_id = actor.user_id
-            if user_id is None or user_id not in self.world.members_by_conversation[conversation.id]:
-                raise Forbidden(
-                    "Only members of a conversation have read state in it", conversationId=conversation.id
-                )
+            conversation, user_id = self._read_state_of(actor, conversation_id)
             self.world.set_marked_unread(conversation.id, user_id, unread)
             self.store.report(Event(Kind.CONVERSATION_UNREAD_CHANGED, conversation.id, user_id=user_id))
             return unread

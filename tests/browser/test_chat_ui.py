@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,26 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from support.browsers import ARTIFACTS, chromium
+from support.node import node
 
 from roqmock.http.chat import page as chat_page
 from roqmock.testing import RoqServer, start_server
 from roqmock.uploads import DOWNLOAD_PATH
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
-CHROMIUM = os.environ.get("ROQMOCK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts"
 SEED = 11
 TIMEOUT_MS = 15_000
 SDK_MESSAGE = Path(__file__).with_name("sdk_message.js")  # needs npm ci --prefix tests
@@ -61,29 +50,11 @@ SEND = ".roq-chat-message-input-send-button"
 
 
 @pytest.fixture(scope="module")
-def driver() -> Iterator[Playwright]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Python Playwright is missing: pip install playwright", pytrace=False)
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and shutil.which("chromium") is None:
-        pytest.fail(
-            f"Chromium is missing at {CHROMIUM}: apt-get install chromium "
-            "(or point ROQMOCK_CHROMIUM at a Chromium binary)",
-            pytrace=False,
-        )
+def browser() -> Iterator[Browser]:
     if chat_page.BUNDLE.stamp() is None:
         pytest.fail(f"ROQ's chat UI is not built: {chat_page.BUILD_COMMAND}", pytrace=False)
-    with sync_playwright() as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def browser(driver: Playwright) -> Iterator[Browser]:
-    executable = CHROMIUM if os.path.isfile(CHROMIUM) else shutil.which("chromium")
-    launched = driver.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -314,12 +285,6 @@ def test_a_file_attached_in_alices_page_shows_in_bobs(
     assert httpx.get(asked.value.url).content == content
 
 
-def _node() -> str:
-    node = shutil.which("node")
-    assert node is not None, "this test runs ROQ's Node SDK: install Node.js 20 or later"
-    return node
-
-
 @pytest.mark.sdk
 def test_a_message_from_server_code_appears_live_in_both_pages(
     server: RoqServer, person: Callable[..., Person], open_chat: Callable[[Person], Page]
@@ -333,7 +298,7 @@ def test_a_message_from_server_code_appears_live_in_both_pages(
     body = "Your table is booked for 12:00"
     # Server code: ROQ's own Node SDK, as the team's backend would send it.
     sent = subprocess.run(
-        [_node(), str(SDK_MESSAGE), conversation_id, alice.id, body, "--system"],
+        [node(), str(SDK_MESSAGE), conversation_id, alice.id, body, "--system"],
         env={
             **os.environ,
             "ROQMOCK_URL": server.url,

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,24 +18,14 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import jwt
 import pytest
+from support.browsers import ARTIFACTS, chromium
 
 from roqmock.domain.models import Conversation, User
 from roqmock.testing import RoqServer, WorldView, start_server
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Playwright, Route
+    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Route
 
-CHROMIUM = os.environ.get("ROQMOCK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 SEED = 7
 TIMEOUT_MS = 10_000
 
@@ -45,28 +33,9 @@ TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
-def driver() -> Iterator[Playwright]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Python Playwright is missing: pip install playwright", pytrace=False)
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and shutil.which("chromium") is None:
-        pytest.fail(
-            f"Chromium is missing at {CHROMIUM}: apt-get install chromium "
-            "(or point ROQMOCK_CHROMIUM at a Chromium binary)",
-            pytrace=False,
-        )
-    with sync_playwright() as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def browser(driver: Playwright) -> Iterator[Browser]:
-    # A plain launch: Playwright gives each launch a fresh, temporary user data dir.
-    executable = CHROMIUM if os.path.isfile(CHROMIUM) else shutil.which("chromium")
-    launched = driver.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

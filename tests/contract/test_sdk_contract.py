@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from support.node import node
 
 if TYPE_CHECKING:
     from roqmock.testing import RoqServer
@@ -27,16 +27,9 @@ RUN_TIMEOUT_S = 120
 MIN_SCENARIOS = 40
 
 
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        raise RuntimeError("the SDK contract tests need Node.js (node) on PATH; install Node 20 or later")
-    return node
-
-
 def _list_scenarios() -> list[str]:
     result = subprocess.run(
-        [_node(), str(RUNNER), "--list"],
+        [node(), str(RUNNER), "--list"],
         cwd=CONTRACT,
         capture_output=True,
         text=True,
@@ -80,7 +73,7 @@ def results(empty_server: RoqServer) -> dict[str, dict[str, Any]]:
     }
     try:
         run = subprocess.run(
-            [_node(), str(RUNNER), "--all"],
+            [node(), str(RUNNER), "--all"],
             cwd=CONTRACT,
             env=env,
             capture_output=True,

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from support.servers import control_client
 
 from roqmock.client import HttpSession, RoqClient, RoqHttpError
 from roqmock.seed import WorldSize
@@ -82,10 +83,7 @@ def fresh_world(server: RoqServer) -> None:
 
 @pytest.fixture
 def control(server: RoqServer) -> Iterator[httpx.Client]:
-    """An httpx client for ``/__roqmock/`` that sends the server header."""
-    with httpx.Client(
-        base_url=f"{server.url}/__roqmock", headers={SERVER_HEADER: server.server_header}, timeout=30
-    ) as client:
+    with control_client(server) as client:
         yield client
 
 

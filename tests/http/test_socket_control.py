@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.servers import control_client
 
 from roqmock.client import HttpSession
 from roqmock.live_kit import NetworkSocket, SocketRefused
@@ -38,9 +39,7 @@ def fresh_world(server: RoqServer) -> Iterator[None]:
 
 @pytest.fixture
 def control(server: RoqServer) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{server.url}/__roqmock", headers={SERVER_HEADER: server.server_header}, timeout=30
-    ) as client:
+    with control_client(server) as client:
         yield client
 
 

@@ -7,7 +7,6 @@ import asyncio
 import base64
 import json
 import os
-import shutil
 import socket
 import subprocess
 import uuid
@@ -18,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import jwt
 import pytest
+from support.node import node
 from support.servers import serve
 from support.sockets import (
     WAIT_S,
@@ -254,14 +254,12 @@ def test_ending_a_session_drops_its_sockets() -> None:
 def test_the_uis_socket_client_reconnects_after_a_reset() -> None:
     """socket.io-client 4.8 with ROQ's UI's options: dropped by a reset, it reconnects by itself (its
     transport closed; it would not after a namespace disconnect) to the new world."""
-    node = shutil.which("node")
-    assert node is not None, "this test needs Node.js (node) on PATH and `npm ci --prefix tests`"
     running = serve(size=WorldSize(users=3, conversations=2, messages=4, files=0, tenants=1))
     try:
         user = running.execute("{ users(limit: 1) { data { id } } }")["data"]["users"]["data"][0]["id"]
         options = json.dumps({"url": running.url, "token": running.token(user)})
         with subprocess.Popen(
-            [node, str(RECONNECT_SCRIPT), options],
+            [node(), str(RECONNECT_SCRIPT), options],
             cwd=RECONNECT_SCRIPT.parent,
             stdout=subprocess.PIPE,
             text=True,

@@ -3,14 +3,12 @@ UI's own options (``ui_client.js``). A missing Node or package fails the test; i
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
 
 import jwt
+from support.node import run_script
 from support.sockets import create_conversation, create_message, create_user
 
 from roqmock.testing import RoqServer
@@ -19,20 +17,7 @@ SCRIPT = Path(__file__).resolve().parent / "ui_client.js"
 
 
 def _run(options: dict[str, Any]) -> dict[str, Any]:
-    node = shutil.which("node")
-    assert node is not None, "these tests need Node.js (node) on PATH and `npm ci --prefix tests`"
-    result = subprocess.run(
-        [node, str(SCRIPT), json.dumps(options)],
-        cwd=SCRIPT.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    lines = result.stdout.strip().splitlines()
-    assert lines, f"ui_client.js printed nothing (status {result.returncode}):\n{result.stderr}"
-    outcome: dict[str, Any] = json.loads(lines[-1])
-    assert outcome["ok"], outcome.get("error")
+    outcome = run_script(SCRIPT, options)
     seen: dict[str, Any] = outcome["seen"]
     return seen
 

@@ -75,7 +75,11 @@ def _record_json(record: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in dataclasses.fields(record):
         value = getattr(record, field.name)
-        out[field_name(field.name)] = to_iso(value) if isinstance(value, datetime) else value
+        if isinstance(value, datetime):
+            value = to_iso(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[field_name(field.name)] = value
     return out
 
 
@@ -270,6 +274,7 @@ def _required(raw: Mapping[str, Any], key: str, kind: type[R], where: str) -> R:
 
 
 _DATE_FIELDS = frozenset({"created_at", "updated_at", "opted_in_at", "deleted_at", "body_updated_at"})
+_TUPLE_FIELDS = frozenset({"mentioned_ids"})  # JSON arrays, held as tuples
 
 
 def _record(model: type[R], raw: Mapping[str, Any], where: str) -> R:
@@ -286,6 +291,8 @@ def _record(model: type[R], raw: Mapping[str, Any], where: str) -> R:
                 value = parse_iso(value)
             except ValueError:
                 raise ValueError(f"{where}: {key} must be an ISO-8601 date, not {value!r}") from None
+        if isinstance(value, list) and name in _TUPLE_FIELDS:
+            value = tuple(value)
         values[name] = value
     if "id" in fields and not is_uuid(values.get("id")):
         raise ValueError(f"{where}: id {values.get('id')!r} is not a UUID")

@@ -104,7 +104,7 @@ class Message:
     # and the members it mentions.
     replied_to_id: str | None = None
     forward_from_id: str | None = None
-    mentioned_ids: list[str] = field(default_factory=list)
+    mentioned_ids: tuple[str, ...] = ()  # a tuple: seeded messages share the one empty one
 
 
 @dataclass(slots=True)

@@ -197,7 +197,7 @@ def test_replies_forwards_and_mentions_are_checked_before_anything_is_written() 
         reply_id=in_group,
         mentioned_ids=[ids["alice"].upper(), ids["alice"]],
     )
-    assert reply.replied_to_id == in_group and reply.mentioned_ids == [ids["alice"]]
+    assert reply.replied_to_id == in_group and reply.mentioned_ids == (ids["alice"],)
 
 
 def test_a_rewind_and_a_reset_take_back_every_live_chat_write() -> None:
@@ -250,7 +250,7 @@ def test_a_saved_state_keeps_read_state_unread_flags_and_message_links() -> None
     assert again.service.readers(again.store.world.messages[first]) == [ids["alice"], ids["carol"]]
     assert again.service.is_marked_unread(ids["bob"], ids["pair"])
     kept = again.store.world.messages[reply]
-    assert (kept.replied_to_id, kept.forward_from_id, kept.mentioned_ids) == (first, first, [ids["alice"]])
+    assert (kept.replied_to_id, kept.forward_from_id, kept.mentioned_ids) == (first, first, (ids["alice"],))
     assert kept.body_updated_at is not None
 
 

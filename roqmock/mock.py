@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -10,8 +11,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from roqmock import uploads
+from roqmock.answers import AnswerCache, Kept, Key, WatchedClock
 from roqmock.api.engine import GraphQLEngine
 from roqmock.api.errors import logger, roq_error_body
+from roqmock.api.rendering import json_bytes
 from roqmock.api.resolvers import RequestContext
 from roqmock.auth import TokenAuthority, service_account_id
 from roqmock.baseline import Baseline
@@ -21,6 +24,7 @@ from roqmock.domain.coverage import Coverage
 from roqmock.domain.errors import BadRequest, RoqError
 from roqmock.domain.events import Event
 from roqmock.domain.models import File
+from roqmock.domain.permissions import Actor
 from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store, World
 from roqmock.faults import NO_INJECTION, Faults
@@ -89,6 +93,8 @@ class Outcome:
     status: int
     answer: dict[str, Any]
     delay_s: float = 0.0  # injected latency, for the transport to wait before answering
+    # The answer's JSON bytes when they were made already (a kept answer, shared: never change ``answer``).
+    content: bytes | None = None
 
 
 class RoqMock:
@@ -142,6 +148,7 @@ class RoqMock:
         self._sessions_lock = threading.Lock()
         self.observers: list[Observer] = []
         self.replaced: list[Replaced] = []
+        self.answers = AnswerCache()
 
     def _build(self, baseline: Baseline) -> Store:
         """A store holding ``baseline``'s world, built aside so that a failure changes nothing."""
@@ -256,6 +263,7 @@ class RoqMock:
             self._tell_replaced()
 
     def _tell_replaced(self) -> None:
+        self.answers.clear()  # let the old world go now, not at the next query
         for listener in list(self.replaced):
             try:
                 listener(self)
@@ -326,18 +334,26 @@ class RoqMock:
         variables: dict[str, Any] = {}
         operation_name = body.get("operationName") if isinstance(body, dict) else None
         injection = NO_INJECTION
+        content: bytes | None = None
+        key = self.answers.key(body, user_id, client_graph=mutations is not None, base_url=base_url)
+        world = self.store.world
+        kept = self.answers.get(world, key) if key is not None else None
         try:
-            actor = self.service.actor_for(user_id)
+            if kept is None:
+                actor = self.service.actor_for(user_id)
             fields = self.engine.root_fields(body)
             injection = self.faults.draw(fields)
             if injection.error is not None:
                 raise injection.error
-            result = self.engine.run(
-                body,
-                RequestContext(self.service, actor, self._links(base_url)),
-                mutations=mutations,
-            )
-            status, answer, fields, variables = result.status, result.body, result.fields, result.variables
+            if kept is not None:
+                self.answers.hits += 1
+                self.coverage.replay(list(kept.decisions))
+                status, answer, content, fields = kept.status, kept.answer, kept.content, kept.fields
+                variables = dict(body.get("variables") or {})
+            else:
+                status, answer, fields, variables, content = self._execute(
+                    body, actor, mutations, base_url, key, world
+                )
         except RoqError as error:
             # An injected fault answers as an error raised while executing would: 200, data null.
             status = 200 if error is injection.error and error.status not in (401, 413) else error.status
@@ -353,7 +369,34 @@ class RoqMock:
             duration_ms=round((time.perf_counter() - started) * 1000 + injection.latency_s * 1000, 3),
             timestamp=time.time(),
         )
-        return Outcome(status, answer, injection.latency_s)
+        return Outcome(status, answer, injection.latency_s, content)
+
+    def _execute(
+        self,
+        body: Any,
+        actor: Actor,
+        mutations: frozenset[str] | None,
+        base_url: str | None,
+        key: Key | None,
+        world: World,
+    ) -> tuple[int, dict[str, Any], tuple[str, ...], dict[str, Any], bytes | None]:
+        """Run the request; keep a query's answer (and the permission decisions it made) under ``key``."""
+        version = world.version
+        clock = WatchedClock(self.wall_ms)
+        decisions = self.coverage.listen() if key is not None else None
+        try:
+            result = self.engine.run(
+                body, RequestContext(self.service, actor, self._links(base_url, clock)), mutations=mutations
+            )
+        finally:
+            if decisions is not None:
+                self.coverage.stop()
+        content = None
+        if key is not None and decisions is not None and result.query and not clock.read:
+            content = json_bytes(result.body)
+            kept = Kept(result.status, result.body, content, result.fields, tuple(decisions))
+            self.answers.keep(world, version, key, kept)
+        return result.status, result.body, result.fields, result.variables, content
 
     def journal_refusal(self, body: Any, error: RoqError) -> None:
         """A graph call refused before it ran (a bad token, say), journaled as the anonymous caller's."""
@@ -376,9 +419,9 @@ class RoqMock:
                 timestamp=time.time(),
             )
 
-    def _links(self, base_url: str | None) -> Links:
+    def _links(self, base_url: str | None, clock: Callable[[], int] | None = None) -> Links:
         base = self.settings.public_url or base_url or IN_PROCESS_URL
-        return Links(self.settings, base, self.name, self.wall_ms)
+        return Links(self.settings, base, self.name, clock or self.wall_ms)
 
     def run(
         self, body: Any, user_id: str | None, *, mutations: frozenset[str] | None = None
@@ -387,6 +430,8 @@ class RoqMock:
         outcome = self.handle(body, user_id, mutations=mutations)
         if outcome.delay_s:
             time.sleep(outcome.delay_s)
+        if outcome.content is not None:
+            return outcome.status, json.loads(outcome.content)  # the caller's own copy of a kept answer
         return outcome.status, outcome.answer
 
     def execute(

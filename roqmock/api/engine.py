@@ -233,7 +233,7 @@ class GraphQLEngine:
                 if planned.errors:
                     answer_["errors"] = [format_graphql_error(error) for error in planned.errors]
                 answer_["data"] = planned.data
-                return EngineResult(200, answer_, fields, variables or {})
+                return EngineResult(200, answer_, fields, variables or {}, _is_query(operation))
         self.plan_stats["fallback"] += 1
         result = execute_sync(
             self.schema,
@@ -251,7 +251,7 @@ class GraphQLEngine:
         if result.errors:
             answer["errors"] = [format_graphql_error(error) for error in result.errors]
         answer["data"] = integral_floats(result.data)
-        return EngineResult(200, answer, fields, variables or {})
+        return EngineResult(200, answer, fields, variables or {}, _is_query(operation))
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +260,11 @@ class EngineResult:
     body: dict[str, Any]
     fields: tuple[str, ...]  # the root fields the operation selected
     variables: dict[str, Any]
+    query: bool = False  # a query ran (it wrote nothing)
+
+
+def _is_query(operation: OperationDefinitionNode | None) -> bool:
+    return operation is not None and operation.operation is OperationType.QUERY
 
 
 def _read_body(body: Any) -> tuple[str, dict[str, Any] | None, str | None]:

@@ -49,6 +49,7 @@ class Coverage:
     def __init__(self) -> None:
         self._tallies: dict[str, Tally] = {}
         self._lock = threading.Lock()
+        self._heard: list[tuple[str, bool]] | None = None
 
     def record(self, rule: str, *, allowed: bool) -> None:
         with self._lock:
@@ -57,6 +58,24 @@ class Coverage:
                 tally.allowed += 1
             else:
                 tally.denied += 1
+            if self._heard is not None:
+                self._heard.append((rule, allowed))
+
+    def listen(self) -> list[tuple[str, bool]]:
+        """From now on also keep each decision, in order, in the list returned, until :meth:`stop`
+        (the caller holds the world's lock: one call at a time is heard)."""
+        with self._lock:
+            self._heard = []
+            return self._heard
+
+    def stop(self) -> None:
+        with self._lock:
+            self._heard = None
+
+    def replay(self, decisions: list[tuple[str, bool]]) -> None:
+        """Count again the decisions a call made, for a call answered without making them again."""
+        for rule, allowed in decisions:
+            self.record(rule, allowed=allowed)
 
     def clear(self) -> None:
         with self._lock:

@@ -117,6 +117,8 @@ class World:
     # Every write since checkpoint() leaves here how to take it back; None when not recording.
     undo_log: list[Undo] | None = None
     transactions: int = 0  # atomic blocks open (begin() without its end())
+    # Moves on at every atomic block and every rewind: what was read at one version is still true at it.
+    version: int = field(default=0, compare=False, repr=False)
 
     # ------------------------------------------------------------ undo
 
@@ -129,6 +131,7 @@ class World:
         log = self.undo_log
         if log is None:
             return False
+        self.version += 1
         while log:
             log.pop()()
         return True
@@ -148,6 +151,7 @@ class World:
         if temporary:
             self.undo_log = []
         self.transactions += 1
+        self.version += 1
         return temporary, len(self.undo_log)  # type: ignore[arg-type]
 
     def end(self, opened: tuple[bool, int], *, failed: bool) -> None:
@@ -166,23 +170,28 @@ class World:
     # ------------------------------------------------------------ writes
 
     def add_tenant(self, tenant: Tenant) -> None:
+        self.version += 1
         self.tenants[tenant.id] = tenant
         self._did(lambda: self.tenants.pop(tenant.id))
 
     def add_file_category(self, category: FileCategory) -> None:
+        self.version += 1
         self.file_categories[category.id] = category
         self._did(lambda: self.file_categories.pop(category.id))
 
     def add_user(self, user: User) -> None:
+        self.version += 1
         self.users[user.id] = user
         self._did(lambda: self.users.pop(user.id))
 
     def set_role_keys(self, user: User, role_keys: list[str]) -> None:
+        self.version += 1
         previous = user.role_keys
         user.role_keys = role_keys
         self._did(lambda: setattr(user, "role_keys", previous))
 
     def add_conversation(self, conversation: Conversation) -> None:
+        self.version += 1
         cid = conversation.id
         fresh = {
             name: cid not in index
@@ -213,6 +222,7 @@ class World:
         self.messages_by_conversation.setdefault(cid, [])
 
     def add_member(self, member: ConversationUser) -> None:
+        self.version += 1
         self.members[member.id] = member
         self.members_by_conversation[member.conversation_id][member.user_id] = member
         joined = self.conversations_by_user.get(member.user_id)
@@ -235,6 +245,7 @@ class World:
 
     def remove_member(self, member: ConversationUser) -> None:
         """A member leaves (or is removed): its row and the indexes; its messages stay."""
+        self.version += 1
         del self.members[member.id]
         del self.members_by_conversation[member.conversation_id][member.user_id]
         self.conversations_by_user[member.user_id].discard(member.conversation_id)
@@ -247,10 +258,12 @@ class World:
         self._did(undo)
 
     def add_tag(self, tag: ConversationTag) -> None:
+        self.version += 1
         self._put_tag(tag)
         self._did(lambda: self._drop_tag(tag))
 
     def remove_tag(self, tag: ConversationTag) -> None:
+        self.version += 1
         self._drop_tag(tag)
         self._did(lambda: self._put_tag(tag))
 
@@ -263,6 +276,7 @@ class World:
         self.tags_by_conversation[tag.conversation_id][tag.tag] = tag
 
     def add_message(self, message: Message) -> None:
+        self.version += 1
         if self.undo_log is not None:
             # Registered before the writes, and safe on a write that stopped half-way.
             file_list_existed = message.file_id is not None and message.file_id in self.messages_by_file
@@ -290,6 +304,7 @@ class World:
 
     def remove_conversation(self, conversation_id: str) -> None:
         """Remove a conversation with its members, tags and messages."""
+        self.version += 1
         conversation = self.conversations[conversation_id]
         members = self.members_by_conversation[conversation_id]
         tags = self.tags_by_conversation[conversation_id]
@@ -344,6 +359,7 @@ class World:
 
     def mark_read(self, message_id: str, user_id: str) -> bool:
         """Note that ``user_id`` has read the message; ``False`` if it had already."""
+        self.version += 1
         readers = self.read_by.get(message_id)
         if readers is not None and user_id in readers:
             return False
@@ -357,6 +373,7 @@ class World:
 
     def set_marked_unread(self, conversation_id: str, user_id: str, unread: bool) -> None:
         """Set or clear ``user_id``'s unread flag on a conversation."""
+        self.version += 1
         marked = self.marked_unread.get(conversation_id)
         if (marked is not None and user_id in marked) == unread:
             return
@@ -372,6 +389,7 @@ class World:
 
     def detach_file(self, message: Message) -> None:
         """The message no longer carries its file (a deleted message keeps none of its content)."""
+        self.version += 1
         file_id = message.file_id
         if file_id is None:
             return
@@ -387,11 +405,13 @@ class World:
         self._did(lambda: self.messages_by_file.__setitem__(file_id, before))
 
     def add_file(self, file: File) -> None:
+        self.version += 1
         self.files[file.id] = file
         self._did(lambda: self.files.pop(file.id))
 
     def change(self, record: Any, **values: Any) -> None:
         """Set attributes of a record in place (a file's status, say): none of them is indexed."""
+        self.version += 1
         previous = {name: getattr(record, name) for name in values}
         for name, value in values.items():
             setattr(record, name, value)
@@ -405,6 +425,7 @@ class World:
     def remove_file(self, file: File) -> None:
         """Remove a file with its bytes and its associations; the messages it was attached to lose their
         ``fileId`` (a message never names a file that is not there)."""
+        self.version += 1
         for association in [a for a in self.file_associations.values() if a.file_id == file.id]:
             self.remove_file_association(association)
         self.remove_file_bytes(file.id)
@@ -418,21 +439,25 @@ class World:
         self._did(lambda: self.files.__setitem__(file.id, file))
 
     def add_file_association(self, association: FileAssociation) -> None:
+        self.version += 1
         self.file_associations[association.id] = association
         self._did(lambda: self.file_associations.pop(association.id))
 
     def remove_file_association(self, association: FileAssociation) -> None:
+        self.version += 1
         del self.file_associations[association.id]
         self._did(lambda: self.file_associations.__setitem__(association.id, association))
 
     def put_file_bytes(self, file_id: str, data: bytes) -> None:
         """Hold ``data`` as the file's bytes (replacing any it had)."""
+        self.version += 1
         previous = self.file_bytes.get(file_id)
         self.file_bytes[file_id] = data
         self.file_bytes_total += len(data) - (len(previous) if previous is not None else 0)
         self._did(lambda: self._restore_file_bytes(file_id, previous))
 
     def remove_file_bytes(self, file_id: str) -> None:
+        self.version += 1
         previous = self.file_bytes.pop(file_id, None)
         if previous is None:
             return

@@ -7,12 +7,12 @@ and write a :class:`Reply` back, so a request answers the same over a socket and
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from roqmock.api.rendering import json_bytes
 from roqmock.auth import SERVER_HEADER, SESSION_HEADER, TOKEN_HEADER
 from roqmock.domain.errors import BadRequest
 from roqmock.mock import RoqMock
@@ -115,24 +115,3 @@ _STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant)
 def decode_json(text: str) -> Any:
     """JSON text as JSON.parse reads it: no NaN or Infinity (raises ``ValueError``)."""
     return _STRICT_JSON.decode(text)
-
-
-def json_bytes(value: Any) -> bytes:
-    """JSON as JSON.stringify writes it: NaN and Infinity as null, a lone surrogate escaped."""
-    try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-    except ValueError:
-        value = _finite(value)  # 1e400 is JSON (it reads as Infinity) and may come back in an answer
-    except UnicodeEncodeError:
-        pass
-    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value

@@ -47,7 +47,8 @@ def _run(
     mock: RoqMock, request: Request, user_id: str | None, body: Any, *, mutations: frozenset[str] | None
 ) -> Reply:
     outcome = mock.handle(body, user_id, mutations=mutations, base_url=request.origin())
-    return Reply(outcome.status, outcome.answer, delay_s=outcome.delay_s)
+    body_ = outcome.content if outcome.content is not None else outcome.answer
+    return Reply(outcome.status, body_, delay_s=outcome.delay_s)
 
 
 def _graph_get(

@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("graphql", ("roqmock.api", "roqmock.sdl", "roqmock.documents")),
     ("core", ("roqmock.config", "roqmock.auth", "roqmock.journal", "roqmock.faults", "roqmock.seed",
               "roqmock.chatter", "roqmock.baseline", "roqmock.state", "roqmock.uploads", "roqmock.live",
-              "roqmock.mock")),
+              "roqmock.answers", "roqmock.mock")),
     ("http", ("roqmock.http",)),
     ("kit", ("roqmock.client", "roqmock.transport", "roqmock.live_kit", "roqmock.testing",
              "roqmock.strategies", "roqmock.pytest_plugin")),

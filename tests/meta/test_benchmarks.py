@@ -46,7 +46,13 @@ def test_quick_run_reports_every_figure_and_target(tmp_path: Path) -> None:
     assert document["parts"] == ["inprocess", "seed"]
     expected = {
         f"inprocess.{name}.{figure}"
-        for name in ("conversations", "messages", "createMessage")
+        for name in (
+            "conversations",
+            "messages",
+            "createMessage",
+            "conversations.executed",  # the reads again, with nothing kept
+            "messages.executed",
+        )
         for figure in ("roqmock_ns", "floor_ns", "ratio")
     } | {
         "seed.seeding_s",

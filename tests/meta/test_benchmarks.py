@@ -4,6 +4,7 @@ shaped like roqmock's answers, the ceiling's captured bytes, and the worlds the 
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import math
@@ -429,6 +430,29 @@ def test_the_node_servers_answer_with_roqmock_s_shape_and_size(
                     assert len(their["roles"]["data"]) == len(mine["roles"]["data"])
     finally:
         server.stop()
+
+
+def _uvicorn_options(module: Path, function: str) -> dict[str, str]:
+    """The keyword arguments (as source text) of the ``uvicorn.Config(...)`` call in ``function``."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    definition = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
+    call = next(
+        node
+        for node in ast.walk(definition)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "uvicorn.Config"
+    )
+    return {keyword.arg or "**": ast.unparse(keyword.value) for keyword in call.keywords}
+
+
+def test_the_ceiling_runs_on_roqmock_serve_s_uvicorn_options() -> None:
+    """If ``roqmock serve`` changes its uvicorn setup (protocol, loop, ...), the ceiling must follow."""
+    serve = _uvicorn_options(ROOT / "roqmock" / "cli.py", "serve")
+    ceiling = _uvicorn_options(ROOT / "benchmarks" / "ceiling.py", "main")
+    # Only what does not touch an HTTP answer may differ: logging, and the WebSocket frame limit.
+    for options in (serve, ceiling):
+        options.pop("log_level", None)
+        options.pop("ws_max_size", None)
+    assert ceiling == serve
 
 
 def test_the_ceiling_answers_roqmock_s_bytes_for_its_request_only(tmp_path: Path) -> None:

@@ -168,13 +168,15 @@ def measure(plan: Plan) -> Section:
                 ]
             )
         )
-        others = {
-            "mercurius": servers.start_mercurius(shape, layout),
-            "apollo": servers.start_apollo(shape, layout),
-            "ceiling": servers.start_ceiling(captured, layout),
+        starts: dict[str, Callable[[], servers.Server]] = {
+            "mercurius": lambda: servers.start_mercurius(shape, layout),
+            "apollo": lambda: servers.start_apollo(shape, layout),
+            "ceiling": lambda: servers.start_ceiling(captured, layout),
         }
-        for other in others.values():
-            stack.callback(other.stop)
+        others: dict[str, servers.Server] = {}
+        for name, start in starts.items():
+            others[name] = start()
+            stack.callback(others[name].stop)  # stopped even if the next one fails to start
         urls = {"roqmock": roqmock.url + GRAPH} | {name: s.url + GRAPH for name, s in others.items()}
         every_answer = {"roqmock": answers} | {
             server: {name: check(urls[server], body.encode(), headers[name]) for name, body in bodies.items()}

@@ -1,4 +1,4 @@
-"""The two servers under load, the tools they need, and which CPU each process runs on."""
+"""The servers under load, the tools they need, and which CPU each process runs on."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ BENCHMARKS = Path(__file__).resolve().parent
 ROOT = BENCHMARKS.parent
 SDL = ROOT / "schema" / "roq.graphql"
 APOLLO_SERVER = BENCHMARKS / "apollo" / "server.mjs"
+MERCURIUS_SERVER = BENCHMARKS / "mercurius" / "server.mjs"
+NODE_PACKAGES = ("@apollo/server", "@graphql-tools/mock", "fastify", "mercurius")
 _URL = re.compile(r"http://[\w.\-\[\]:]+:\d+")
 
 
@@ -118,6 +120,26 @@ def start_apollo(shape: Path, layout: CpuLayout) -> Server:
     return launch("apollo", argv, env={"NODE_ENV": "production"})
 
 
+def start_mercurius(shape: Path, layout: CpuLayout) -> Server:
+    node = require("node", "Node 20 or later is needed for the Mercurius comparison")
+    argv = [*layout.server, node, str(MERCURIUS_SERVER), "--schema", str(SDL), "--shape", str(shape)]
+    return launch("mercurius", argv, env={"NODE_ENV": "production"})
+
+
+def start_ceiling(answers: Path, layout: CpuLayout) -> Server:
+    argv = [
+        *layout.server,
+        sys.executable,
+        "-m",
+        "benchmarks.ceiling",
+        "--port",
+        "0",
+        "--answers",
+        str(answers),
+    ]
+    return launch("ceiling", argv, env={"PYTHONUNBUFFERED": "1"})
+
+
 def require(tool: str, why: str) -> str:
     found = shutil.which(tool)
     if found is None:
@@ -125,11 +147,11 @@ def require(tool: str, why: str) -> str:
     return found
 
 
-def ensure_apollo_installed() -> None:
-    """``npm ci --prefix benchmarks`` when the packages are missing, from the committed lock file."""
-    if (BENCHMARKS / "node_modules" / "@apollo" / "server").is_dir():
+def ensure_node_packages() -> None:
+    """``npm ci --prefix benchmarks`` when a package is missing, from the committed lock file."""
+    if all((BENCHMARKS / "node_modules" / package).is_dir() for package in NODE_PACKAGES):
         return
-    npm = require("npm", "npm installs the Apollo comparison's packages (benchmarks/package-lock.json)")
+    npm = require("npm", "npm installs the Node comparisons' packages (benchmarks/package-lock.json)")
     print("benchmarks: npm ci --prefix benchmarks", file=sys.stderr)
     # Their output goes to stderr: stdout is the table's.
     subprocess.run(

@@ -26,6 +26,7 @@ SEED = 1
 BENCH_SIZE = WorldSize(users=20, conversations=200, messages=10_000, files=20, tenants=2)
 CONVERSATIONS_PAGE = 20
 MESSAGES_PAGE = 50
+USERS_PAGE = 20
 NEW_MESSAGE_BODY = "**Heads up**: the release branch is green again, merging it now. _Thanks all_"
 
 
@@ -71,6 +72,12 @@ class Operation:
     user_id: str
     invoke: Callable[[RoqClient], Any]
     writes: bool = False
+    super_admin: bool = False  # called with the service account's token, not ``user_id``'s
+
+    @property
+    def caller(self) -> str | None:
+        """Whose token the call carries: ``None`` for the super admin."""
+        return None if self.super_admin else self.user_id
 
     def body(self) -> dict[str, Any]:
         """The exact request body the client sends for this call (``query``, ``variables``)."""
@@ -80,7 +87,7 @@ class Operation:
             sent.append(body)
             return 200, {"data": {}}
 
-        self.invoke(RoqClient(record, user_id=self.user_id))
+        self.invoke(RoqClient(record, user_id=self.caller))
         return sent[0]
 
 
@@ -106,6 +113,27 @@ def operations(who: Callers) -> list[Operation]:
         ),
         Operation("createMessage", who.member_id, lambda client: client.create_message(message), writes=True),
     ]
+
+
+def http_operations(who: Callers) -> list[Operation]:
+    """The HTTP part's workloads: the SDK documents of :func:`operations`, the SDK's ``users`` page (with
+    tenant and roles) as the reader, and the same messages page as the super admin (the service account);
+    the writes last, so that every read sees the world as seeded."""
+    by_conversation = {"conversationId": {"equalTo": who.conversation_id}}
+    extra = [
+        Operation(
+            "users",
+            who.reader_id,
+            lambda client: client.users(with_tenant=True, with_roles=True, limit=USERS_PAGE),
+        ),
+        Operation(
+            "messagesAsSuperAdmin",
+            who.member_id,
+            lambda client: client.messages(filter=by_conversation, limit=MESSAGES_PAGE),
+            super_admin=True,
+        ),
+    ]
+    return sorted([*operations(who), *extra], key=lambda operation: operation.writes)
 
 
 # ---------------------------------------------------------------- a million messages

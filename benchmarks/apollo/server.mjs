@@ -6,8 +6,9 @@
 // Fairness: the mocks are configured from a shape file the benchmark writes from roqmock's own answers
 // to the same documents, so that both servers send answers of the same shape and size: as many
 // conversations per page, each with the same number of members and the same tags, as many messages
-// per page, the same titles and message bodies, and null where roqmock answers null. Ids are fresh
-// UUIDs and dates ISO-8601 strings with milliseconds, as roqmock writes them. Everything else is
+// per page, the same titles and message bodies, the same users with their tenant and roles, and null
+// where roqmock answers null. Ids are fresh UUIDs and dates ISO-8601 strings with milliseconds, as
+// roqmock writes them. Everything else is
 // @graphql-tools/mock's default behaviour: values are generated once per root field and arguments,
 // kept in its MockStore, and every request runs through Apollo's full request pipeline.
 //
@@ -50,6 +51,8 @@ const isoDate = () => {
 
 const nextConversation = cycle(shape.conversations.items);
 const nextMessage = cycle(shape.messages.items);
+const userItems = shape.users?.items ?? [];
+const nextUser = userItems.length ? cycle(userItems) : () => ({ fields: {}, tenant: null, roles: [] });
 
 const mocks = {
   ID: () => randomUUID(),
@@ -91,6 +94,22 @@ const mocks = {
       authorId: sample.authorId ? randomUUID() : null,
       fileId: sample.fileId ? randomUUID() : null,
       messageStatusId: sample.messageStatusId ? randomUUID() : null,
+    };
+  },
+  UserPageModel: () => ({
+    data: [...new Array(userItems.length)],
+    totalCount: shape.users?.totalCount ?? userItems.length,
+  }),
+  UserModel: () => {
+    const sample = nextUser();
+    const tenant = sample.tenant && { id: randomUUID(), ...sample.tenant };
+    const roles = sample.roles.map((role) => ({ id: randomUUID(), ...role }));
+    return {
+      ...sample.fields,
+      id: randomUUID(),
+      tenantId: tenant ? tenant.id : null,
+      tenant,
+      roles: { data: roles, totalCount: roles.length },
     };
   },
 };

@@ -1,8 +1,11 @@
-"""``python -m benchmarks``: a quick real run, wrk's output as wrk prints it, the Lua script through a real
-wrk, the table, Apollo's mocks shaped like roqmock's answers, and the worlds the benchmark builds."""
+"""``python -m benchmarks``: a quick real run (in process, seeding, and HTTP against Mercurius, Apollo and the
+ceiling), wrk's output as wrk prints it, the Lua script through a real wrk, the table, the Node servers
+shaped like roqmock's answers, the ceiling's captured bytes, and the worlds the benchmark builds."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
 import math
 import re
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -79,6 +83,26 @@ def test_quick_run_reports_every_figure_and_target(tmp_path: Path) -> None:
         assert re.search(rf"{re.escape(target['target'])} +{mark}$", row), row
     met = sum(target["met"] for target in targets)
     assert lines[-1] == f"targets met: {met}/5"
+
+
+def test_the_http_part_measures_every_server_on_every_workload() -> None:
+    """A real, short run of the HTTP part: four servers up, each checked, loaded and reported."""
+    plan = dataclasses.replace(Plan.quick_plan(), warmup_s=0, connections=4)
+    section = http.measure(plan)
+    workloads = ("conversations", "messages", "users", "messagesAsSuperAdmin", "createMessage")
+    for name in workloads:
+        for server in ("roqmock", "mercurius", "apollo", "ceiling"):
+            for figure in ("rps", "p50_ms", "p99_ms", "answer_bytes"):
+                value = section.figures[f"http.{name}.{server}.{figure}"]
+                assert value is not None and value > 0, (name, server, figure)
+        for other in ("mercurius", "apollo", "ceiling"):
+            assert section.figures[f"http.{name}.rps_ratio.{other}"] is not None, (name, other)
+        # The ceiling sends roqmock's own bytes; the fakes answer with the same shape and size.
+        assert (
+            section.figures[f"http.{name}.ceiling.answer_bytes"]
+            == section.figures[f"http.{name}.roqmock.answer_bytes"]
+        )
+    assert [target.failure for target in section.targets] == [""] * 8
 
 
 # ---------------------------------------------------------------- wrk's output
@@ -261,22 +285,55 @@ def _runs(*results: wrk.WrkResult) -> http.Runs:
     return http.Runs(list(results))
 
 
+def _answers(*names: str) -> dict[str, dict[str, bytes]]:
+    return {server: {name: b'{"data":{}}' for name in names} for server in http.SERVERS}
+
+
 def test_an_http_run_with_errors_is_reported_failed_not_fast() -> None:
     fast_but_broken = wrk.WrkResult(9000.0, 1.0, 2.0, 45_000, non_2xx=45_000, graphql_errors=0)
     fine = wrk.WrkResult(900.0, 30.0, 40.0, 4_500, graphql_errors=0)
-    runs = {
-        ("roqmock", "createMessage"): _runs(fine, fast_but_broken),
-        ("apollo", "createMessage"): _runs(fine, fine),
-    }
-    section = http.report(
-        Plan.quick_plan(), runs, {"createMessage": b"{}"}, {"createMessage": b"{}"}, servers.CpuLayout()
-    )
+    runs = {(server, "createMessage"): _runs(fine, fine) for server in http.SERVERS}
+    runs["roqmock", "createMessage"] = _runs(fine, fast_but_broken)
+    section = http.report(Plan.quick_plan(), runs, _answers("createMessage"), servers.CpuLayout())
     assert section.figures["http.createMessage.roqmock.rps"] is None
-    assert section.figures["http.createMessage.ratio"] is None
-    assert section.figures["http.createMessage.apollo.rps"] == 900.0
-    [target] = section.targets
-    assert target.met is False and "45000 non-2xx" in target.mark
+    assert section.figures["http.createMessage.rps_ratio.mercurius"] is None
+    assert section.figures["http.createMessage.p99_ratio.mercurius"] is None
+    assert section.figures["http.createMessage.mercurius.rps"] == 900.0
+    throughput, tail = section.targets
+    for target in (throughput, tail):
+        assert target.met is False and "45000 non-2xx" in target.mark
     assert section.rows[0].roqmock == "failed"
+
+
+def test_an_http_workload_is_held_to_mercurius_beside_apollo_and_the_ceiling() -> None:
+    def result(rps: float, p99_ms: float) -> wrk.WrkResult:
+        return wrk.WrkResult(rps, p99_ms / 4, p99_ms, int(rps), graphql_errors=0)
+
+    per_round = {
+        "roqmock": [result(1000, 30), result(1200, 20)],
+        "mercurius": [result(2000, 10), result(2000, 12)],
+        "apollo": [result(800, 50), result(900, 40)],
+        "ceiling": [result(10_000, 3), result(12_000, 4)],
+    }
+    names = ("messages", "users")
+    runs = {(server, name): _runs(*per_round[server]) for server in http.SERVERS for name in names}
+    section = http.report(Plan.quick_plan(), runs, _answers(*names), servers.CpuLayout())
+    figures = section.figures
+    assert figures["http.messages.mercurius.rps"] == 2000
+    assert figures["http.messages.ceiling.rps"] == 11_000
+    assert figures["http.messages.rps_ratio.mercurius"] == pytest.approx((0.5 + 0.6) / 2)
+    assert figures["http.messages.rps_ratio.ceiling"] == pytest.approx((0.1 + 0.1) / 2)
+    assert figures["http.messages.p99_ratio.mercurius"] == pytest.approx((3 + 20 / 12) / 2)
+    rps, latency, size = section.rows[:3]
+    assert rps.measure == "messages: requests/s" and rps.ratio == "0.55x"
+    assert re.fullmatch(r"mercurius 2,000 req/s · apollo 850 req/s · ceiling 11,000 req/s", rps.against)
+    assert rps.target is not None and rps.target.text == "≥ 1.00x" and rps.target.met is False
+    assert latency.against.startswith("mercurius ") and " · ceiling " in latency.against
+    assert latency.target is not None and latency.target.text == "p99 ≤ 2.00x" and latency.target.met is False
+    assert size.against.startswith("mercurius ")
+    # users: no throughput target, the p99 target on every workload
+    users_rps, users_latency = section.rows[3:5]
+    assert users_rps.target is None and users_latency.target is not None
 
 
 # ---------------------------------------------------------------- options
@@ -320,20 +377,39 @@ def test_the_operations_send_the_sdk_documents_as_their_callers(bench_roq: Roq) 
     assert bodies["createMessage"]["variables"]["message"]["authorId"] == who.member_id
 
 
-def test_apollo_answers_with_roqmock_s_shape_and_size(bench_roq: Roq, tmp_path: Path) -> None:
-    servers.ensure_apollo_installed()
-    operations = worlds.operations(worlds.callers(bench_roq.mock.store.world))
-    answers = {
-        op.name: bench_roq.as_user(op.user_id).execute(op.body()["query"], op.body()["variables"])
-        for op in operations
-        if not op.writes
-    }
+def _bench_answer(roq: Roq, op: worlds.Operation) -> dict[str, Any]:
+    client = roq.as_super_admin() if op.caller is None else roq.as_user(op.caller)
+    return client.execute(op.body()["query"], op.body()["variables"])
+
+
+def test_the_http_workloads_add_users_and_the_super_admin_s_messages(bench_roq: Roq) -> None:
+    who = worlds.callers(bench_roq.mock.store.world)
+    operations = {op.name: op for op in worlds.http_operations(who)}
+    assert list(operations) == ["conversations", "messages", "users", "messagesAsSuperAdmin", "createMessage"]
+    users = operations["users"].body()
+    assert users["query"] == documents.USERS and operations["users"].caller == who.reader_id
+    admin = operations["messagesAsSuperAdmin"]
+    assert admin.caller is None and admin.body() == operations["messages"].body()
+    page = _bench_answer(bench_roq, operations["users"])["data"]["users"]
+    assert len(page["data"]) > 1 and page["data"][0]["tenant"] is not None
+
+
+@pytest.mark.parametrize("name", ["apollo", "mercurius"])
+def test_the_node_servers_answer_with_roqmock_s_shape_and_size(
+    bench_roq: Roq, tmp_path: Path, name: str
+) -> None:
+    servers.ensure_node_packages()
+    operations = worlds.http_operations(worlds.callers(bench_roq.mock.store.world))
+    answers = {op.name: _bench_answer(bench_roq, op) for op in operations if not op.writes}
     shape = tmp_path / "shape.json"
-    shape.write_text(json.dumps(http.apollo_shape(answers["conversations"], answers["messages"])))
-    apollo = servers.start_apollo(shape, servers.CpuLayout())
+    shape.write_text(
+        json.dumps(http.apollo_shape(answers["conversations"], answers["messages"], answers["users"]))
+    )
+    start = servers.start_mercurius if name == "mercurius" else servers.start_apollo
+    server = start(shape, servers.CpuLayout())
     try:
         for op in operations:
-            response = httpx.post(apollo.url + http.GRAPH, json=op.body(), timeout=30)
+            response = httpx.post(server.url + http.GRAPH, json=op.body(), timeout=30)
             assert response.status_code == 200, response.text
             theirs = response.json()
             assert "errors" not in theirs
@@ -341,19 +417,70 @@ def test_apollo_answers_with_roqmock_s_shape_and_size(bench_roq: Roq, tmp_path: 
                 assert theirs == {"data": {"createMessage": True}}
                 continue
             ours = answers[op.name]
-            page, their_page = ours["data"][op.name], theirs["data"][op.name]
+            field = op.body()["query"].split("(")[0].split()[-1]
+            page, their_page = ours["data"][field], theirs["data"][field]
             assert their_page["totalCount"] == page["totalCount"]
             assert len(their_page["data"]) == len(page["data"])
             ours_size = len(json.dumps(ours, separators=(",", ":")))
-            assert abs(len(response.content) - ours_size) / ours_size < 0.02
+            assert abs(len(response.content) - ours_size) / ours_size < 0.02, op.name
             if op.name == "conversations":
                 for mine, their in zip(page["data"], their_page["data"], strict=True):
                     assert len(their["users"]["data"]) == len(mine["users"]["data"])
                     assert [t["tag"] for t in their["tags"]["data"]] == [
                         t["tag"] for t in mine["tags"]["data"]
                     ]
+            if op.name == "users":
+                for mine, their in zip(page["data"], their_page["data"], strict=True):
+                    assert their["email"] == mine["email"]
+                    assert (their["tenant"] is None) == (mine["tenant"] is None)
+                    assert len(their["roles"]["data"]) == len(mine["roles"]["data"])
     finally:
-        apollo.stop()
+        server.stop()
+
+
+def _uvicorn_options(module: Path, function: str) -> dict[str, str]:
+    """The keyword arguments (as source text) of the ``uvicorn.Config(...)`` call in ``function``."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    definition = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
+    call = next(
+        node
+        for node in ast.walk(definition)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "uvicorn.Config"
+    )
+    return {keyword.arg or "**": ast.unparse(keyword.value) for keyword in call.keywords}
+
+
+def test_the_ceiling_runs_on_roqmock_serve_s_uvicorn_options() -> None:
+    """If ``roqmock serve`` changes its uvicorn setup (protocol, loop, ...), the ceiling must follow."""
+    serve = _uvicorn_options(ROOT / "roqmock" / "cli.py", "serve")
+    ceiling = _uvicorn_options(ROOT / "benchmarks" / "ceiling.py", "main")
+    # Only what does not touch an HTTP answer may differ: logging, and the WebSocket frame limit.
+    for options in (serve, ceiling):
+        options.pop("log_level", None)
+        options.pop("ws_max_size", None)
+    assert ceiling == serve
+
+
+def test_the_ceiling_answers_roqmock_s_bytes_for_its_request_only(tmp_path: Path) -> None:
+    answer = '{"data":{"messages":{"data":[{"body":"é ✓"}],"totalCount":1}}}'
+    captured = tmp_path / "answers.json"
+    entry = {"token": "Bearer member", "body": '{"query":"q"}', "answer": answer}
+    captured.write_text(json.dumps([entry]))
+    ceiling = servers.start_ceiling(captured, servers.CpuLayout())
+    try:
+        url = ceiling.url + http.GRAPH
+        same = httpx.post(
+            url, content=b'{"query":"q"}', headers={"roq-platform-authorization": "Bearer member"}
+        )
+        assert same.status_code == 200 and same.content == answer.encode()
+        assert same.headers["content-type"] == "application/json"
+        other_caller = httpx.post(
+            url, content=b'{"query":"q"}', headers={"roq-platform-authorization": "Bearer admin"}
+        )
+        other_body = httpx.post(url, content=b"{}", headers={"roq-platform-authorization": "Bearer member"})
+        assert other_caller.status_code == other_body.status_code == 404
+    finally:
+        ceiling.stop()
 
 
 def test_the_growing_world_keeps_a_full_busy_page_and_creation_order() -> None:

@@ -45,6 +45,7 @@ CATEGORY_LIMIT = 10 * 1024 * 1024  # CHAT_FILES' maxSize
 TARGET_RATIO = 0.5
 SERVERS = ("roqmock", "ceiling")
 CONNECTIONS = 4  # 10 MB answers: a few connections keep the pipe full without a queue of them
+WRK_TIMEOUT_S = 10
 CHUNK = 64 * 1024  # what uvicorn hands an ASGI app at a time, about
 # What an upload may hold besides the file's bytes: its form fields (roqmock's own allowance) and the chunk
 # being read. Beyond it, memory would grow with the body, not with the limit.
@@ -114,6 +115,9 @@ def downloads(plan: Plan) -> tuple[dict[str, Runs], servers.CpuLayout]:
 
         def load(server: str, duration_s: int) -> wrk.WrkResult:
             argv = [wrk_path, f"-t{plan.threads}", f"-c{CONNECTIONS}", f"-d{duration_s}s", "--latency"]
+            # wrk gives up on an answer after 2 s by default: on a busy machine a 10 MB one can take longer
+            # without anything being wrong. A hang still fails the run.
+            argv.append(f"--timeout={WRK_TIMEOUT_S}s")
             result = wrk.run([*argv, urls[server]], prefix=layout.wrk, timeout_s=timeout_s)
             # A GET of bytes has no GraphQL errors to count: wrk's own counts (non-2xx, socket errors) judge.
             return dataclasses.replace(result, graphql_errors=0)
@@ -285,14 +289,14 @@ def report(
             )
         )
     section.notes.append(
-        f"files: GET of a 10 MB attachment's download URL (uploaded through the SDK's presigned POST), "
-        f"wrk -t{plan.threads} -c{CONNECTIONS} -d{plan.duration_s}s, {plan.rounds} alternating rounds after "
-        f"a {plan.warmup_s} s warm-up, the ratio the median of per-round ratios; ceiling: a bare ASGI app "
-        f"on the same uvicorn configuration answering the same bytes and headers; {layout.description}. "
-        f"Upload memory: the peak of tracemalloc's traced memory over one presigned POST through roqmock's "
-        f"ASGI app in process ({CATEGORY}, maxSize {table.size(CATEGORY_LIMIT)}), the body made 64 KB at a "
-        "time, above what was held before it (the stored file's bytes count); the bound: the size limit, "
-        "plus "
+        "files: GET of a 10 MB attachment's download URL (uploaded through the SDK's presigned POST), "
+        f"wrk -t{plan.threads} -c{CONNECTIONS} -d{plan.duration_s}s --timeout={WRK_TIMEOUT_S}s, "
+        f"{plan.rounds} alternating rounds after a {plan.warmup_s} s warm-up, the ratio the median of "
+        "per-round ratios; ceiling: a bare ASGI app on the same uvicorn configuration answering the same "
+        f"bytes and headers; {layout.description}. Upload memory: the peak of tracemalloc's traced memory "
+        "over one presigned POST through roqmock's ASGI app in process "
+        f"({CATEGORY}, maxSize {table.size(CATEGORY_LIMIT)}), the body made {table.size(CHUNK)} at a time, "
+        "above what was held before it (the stored file's bytes count); the bound: the size limit, plus "
         f"{table.size(FIELD_ALLOWANCE)} for the form's fields (roqmock's FIELD_ALLOWANCE) and one "
         f"{table.size(CHUNK)} chunk being read"
     )

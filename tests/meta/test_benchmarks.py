@@ -366,15 +366,19 @@ def test_an_upload_answered_wrongly_misses_its_target_however_little_it_held() -
     good = wrk.WrkResult(100.0, 30.0, 40.0, 100, graphql_errors=0)
     runs = {server: files.Runs([good]) for server in files.SERVERS}
     uploads = [
-        files.Upload("1 KB under its limit", files.CATEGORY_LIMIT - 1024, 400, 20_000),
-        files.Upload("of 20 MB, over its limit", 2 * files.CATEGORY_LIMIT, 400, 20_000),
+        files.Upload("1,024 B under its 10.0 MB limit", files.CATEGORY_LIMIT - 1024, 400, 20_000),
+        files.Upload("of 20.0 MB, over its 10.0 MB limit", 2 * files.CATEGORY_LIMIT, 400, 20_000),
     ]
     section = files.report(Plan.quick_plan(), runs, uploads, servers.CpuLayout())
     download, near, over = section.targets
     assert download.met is True and section.figures["files.download.ratio"] == 1.0
     assert near.met is False and "answered 400, not 204" in near.mark
     assert over.met is True
-    held = [files.Upload("of 20 MB, over its limit", 2 * files.CATEGORY_LIMIT, 400, files.MEMORY_BOUND + 1)]
+    held = [
+        files.Upload(
+            "of 20.0 MB, over its 10.0 MB limit", 2 * files.CATEGORY_LIMIT, 400, files.MEMORY_BOUND + 1
+        )
+    ]
     [_, over] = files.report(Plan.quick_plan(), runs, held, servers.CpuLayout()).targets
     assert over.met is False and over.mark == table.MISSED
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import graphql
 
-from benchmarks import http, inprocess, scale, seeding, table
+from benchmarks import files, http, inprocess, live, scale, seeding, table
 from benchmarks.plan import PARTS, Plan
 from benchmarks.table import Section
 
@@ -24,6 +24,8 @@ MEASURES: dict[str, Callable[[Plan], Section]] = {
     "http": http.measure,
     "scale": scale.measure,
     "seed": seeding.measure,
+    "live": live.measure,
+    "files": files.measure,
 }
 
 

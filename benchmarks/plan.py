@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PARTS = ("inprocess", "http", "scale", "seed")
+PARTS = ("inprocess", "http", "scale", "seed", "live", "files")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,10 @@ class Plan:
     reset_runs: tuple[int, int] = (5, 200)
     reset_budget_s: float = 20.0
     memory_messages: int = 20_000
+    # the live chat: messages timed one at a time (after unmeasured ones), messages in flight for messages/s
+    live_messages: int = 300
+    live_warmup: int = 30
+    live_window: int = 8
 
     @classmethod
     def default(cls) -> Plan:
@@ -49,6 +53,8 @@ class Plan:
             reset_runs=(1, 20),
             reset_budget_s=1.0,
             memory_messages=2_000,
+            live_messages=40,
+            live_warmup=5,
         )
 
     def wrk_flags(self) -> str:

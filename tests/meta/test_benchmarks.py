@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from benchmarks import http, servers, table, worlds, wrk
+from benchmarks import files, http, live, servers, table, worlds, wrk
 from benchmarks.__main__ import parts
 from benchmarks.plan import Plan
 from benchmarks.table import Row, Target
@@ -103,6 +103,77 @@ def test_the_http_part_measures_every_server_on_every_workload() -> None:
             == section.figures[f"http.{name}.roqmock.answer_bytes"]
         )
     assert [target.failure for target in section.targets] == [""] * 8
+
+
+LIVE_FIGURES = (
+    {
+        f"live.fanout.{server}.{figure}"
+        for server in ("roqmock", "socketio")
+        for figure in ("p50_ms", "p99_ms", "max_ms", "cpu")
+    }
+    | {
+        f"live.send.{server}.{figure}"
+        for server in ("roqmock", "socketio")
+        for figure in ("messages_per_s", "deliveries_per_s", "cpu")
+    }
+    | {"live.send.ratio", "live.message_bytes"}
+)
+FILES_FIGURES = {
+    f"files.download.{server}.{figure}"
+    for server in ("roqmock", "ceiling")
+    for figure in ("rps", "bytes_per_s", "p99_ms")
+} | {
+    "files.download.ratio",
+    *(
+        f"files.upload.{which}.{figure}"
+        for which in ("near_limit", "over_limit")
+        for figure in ("bytes", "peak_bytes")
+    ),
+}
+
+
+def test_quick_run_of_the_socket_and_files_reports_their_figures_and_targets(tmp_path: Path) -> None:
+    """Both servers of each part really ran: every figure measured, no run failed, each target printed."""
+    report = tmp_path / "figures.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "files,live", "--json", str(report)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert document["parts"] == ["live", "files"]
+    figures = document["figures"]
+    assert set(figures) == LIVE_FIGURES | FILES_FIGURES
+    for name, value in figures.items():
+        assert isinstance(value, float) and math.isfinite(value) and value > 0, (name, value)
+    # The Node server sent roqmock's own payload: a message of the same size, not an empty object.
+    assert figures["live.message_bytes"] > 200
+    assert (
+        figures["files.upload.near_limit.bytes"] < 10 * 1024 * 1024 < figures["files.upload.over_limit.bytes"]
+    )
+
+    targets = document["targets"]
+    assert [target["target"] for target in targets] == [
+        "p99 ≤ 20 ms",
+        "≥ 1.00x",
+        "≥ 0.50x",
+        "≤ limit + 128.0 KB",
+        "≤ limit + 128.0 KB",
+    ]
+    assert all(isinstance(target["met"], bool) and target["failure"] is None for target in targets), targets
+    lines = result.stdout.rstrip("\n").splitlines()
+    for target in targets:
+        row = next(line for line in lines if line.startswith(("live", "files")) and target["measure"] in line)
+        mark = table.MET if target["met"] else table.MISSED
+        assert re.search(rf"{re.escape(target['target'])} +{mark}$", row), row
+    assert "socket.io" in next(line for line in lines if line.startswith("live") and "messages/s" in line)
+    assert "ceiling" in next(line for line in lines if line.startswith("files") and "download" in line)
+    met = sum(target["met"] for target in targets)
+    assert lines[-1] == f"targets met: {met}/5"
 
 
 # ---------------------------------------------------------------- wrk's output
@@ -336,11 +407,50 @@ def test_an_http_workload_is_held_to_mercurius_beside_apollo_and_the_ceiling() -
     assert users_rps.target is None and users_latency.target is not None
 
 
+def test_a_failed_socket_run_is_reported_failed_not_fast() -> None:
+    fine = {"ok": True, "messages_per_s": 50.0, "deliveries_per_s": 2500.0, "cpu": 0.2}
+    latency = {"ok": True, "p50_ms": 5.0, "p99_ms": 9.0, "max_ms": 12.0, "cpu": 0.2}
+    runs = {server: live.Runs() for server in live.SERVERS}
+    for result in (fine, {"ok": False, "error": 'Error: exception: {"errorCode":"TOO_MANY_EVENTS"}\n  at'}):
+        runs["roqmock"].add(result)
+        runs["socketio"].add({**fine, "messages_per_s": 900.0})
+    latencies = {server: live.Runs([latency]) for server in live.SERVERS}
+    section = live.report(Plan.quick_plan(), latencies, runs, {"body": "x"}, servers.CpuLayout())
+    assert section.figures["live.send.roqmock.messages_per_s"] is None
+    assert section.figures["live.send.ratio"] is None
+    assert section.figures["live.send.socketio.messages_per_s"] == 900.0
+    fanout, send = section.targets
+    assert fanout.met is True and fanout.value == 9.0
+    assert send.met is False and "TOO_MANY_EVENTS" in send.mark
+    assert section.rows[1].roqmock.startswith("failed")
+
+
+def test_an_upload_answered_wrongly_misses_its_target_however_little_it_held() -> None:
+    good = wrk.WrkResult(100.0, 30.0, 40.0, 100, graphql_errors=0)
+    runs = {server: files.Runs([good]) for server in files.SERVERS}
+    uploads = [
+        files.Upload("1,024 B under its 10.0 MB limit", files.CATEGORY_LIMIT - 1024, 400, 20_000),
+        files.Upload("of 20.0 MB, over its 10.0 MB limit", 2 * files.CATEGORY_LIMIT, 400, 20_000),
+    ]
+    section = files.report(Plan.quick_plan(), runs, uploads, servers.CpuLayout())
+    download, near, over = section.targets
+    assert download.met is True and section.figures["files.download.ratio"] == 1.0
+    assert near.met is False and "answered 400, not 204" in near.mark
+    assert over.met is True
+    held = [
+        files.Upload(
+            "of 20.0 MB, over its 10.0 MB limit", 2 * files.CATEGORY_LIMIT, 400, files.MEMORY_BOUND + 1
+        )
+    ]
+    [_, over] = files.report(Plan.quick_plan(), runs, held, servers.CpuLayout()).targets
+    assert over.met is False and over.mark == table.MISSED
+
+
 # ---------------------------------------------------------------- options
 
 
 def test_only_takes_repeated_or_comma_separated_parts_in_the_benchmarks_order() -> None:
-    assert parts(None) == ["inprocess", "http", "scale", "seed"]
+    assert parts(None) == ["inprocess", "http", "scale", "seed", "live", "files"]
     assert parts(["seed,inprocess"]) == ["inprocess", "seed"]
     assert parts(["seed", "http"]) == ["http", "seed"]
     result = subprocess.run(

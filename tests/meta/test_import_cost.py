@@ -35,3 +35,46 @@ def test_the_default_locale_is_checked_without_faker() -> None:
     )
     assert "faker" not in _loaded(statement)
     assert "faker" in _loaded("from roqmock.seed import is_faker_locale; assert is_faker_locale('de_DE')")
+
+
+SERVER_PROBE = """
+import asyncio, json, sys
+import httpx
+from roqmock.http.app import SOCKET_PREFIXES, create_app
+from roqmock.mock import RoqMock
+
+app = create_app(RoqMock())
+seen = {}
+
+async def main():
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        health = await client.get("/__roqmock/health")
+        seen["health"] = health.status_code
+        seen["after_health"] = "socketio" in sys.modules
+        for path in ("/socket.io/", "/notification-ws/"):
+            handshake = await client.get(path, params={"EIO": "4", "transport": "polling"})
+            seen[path] = [handshake.status_code, handshake.text[:1]]
+
+asyncio.run(main())
+from roqmock.http.chat.notifications import NOTIFICATION_PATH
+from roqmock.http.socket import SOCKET_PATH
+seen["prefixes"] = list(SOCKET_PREFIXES) == [f"/{SOCKET_PATH}/", f"/{NOTIFICATION_PATH}/"]
+print(json.dumps(seen))
+"""
+
+
+def test_the_server_loads_python_socketio_on_its_first_socket_request() -> None:
+    """python-socketio brings its clients' HTTP libraries (~0.2 s of a start): the app builds its two
+    Socket.IO servers when a socket first knocks, and answers on their paths as before."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVER_PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
+    seen = json.loads(done.stdout)
+    assert seen == {
+        "health": 200,
+        "after_health": False,
+        "/socket.io/": [200, "0"],  # engine.io's open packet: the handshake
+        "/notification-ws/": [200, "0"],
+        "prefixes": True,
+    }

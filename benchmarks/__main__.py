@@ -15,7 +15,7 @@ from pathlib import Path
 
 import graphql
 
-from benchmarks import http, inprocess, scale, seeding, table
+from benchmarks import http, inprocess, scale, seeding, startup, table
 from benchmarks.plan import PARTS, Plan
 from benchmarks.table import Section
 
@@ -24,6 +24,7 @@ MEASURES: dict[str, Callable[[Plan], Section]] = {
     "http": http.measure,
     "scale": scale.measure,
     "seed": seeding.measure,
+    "startup": startup.measure,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PARTS = ("inprocess", "http", "scale", "seed")
+PARTS = ("inprocess", "http", "scale", "seed", "startup")
 
 
 @dataclass(frozen=True, slots=True)

@@ -445,7 +445,7 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
 
 
 def _chat_line(mock: RoqMock, url: str, users: list[User]) -> str:
-    if chat_page.BUNDLE.stamp() is None:
+    if not chat_page.BUNDLE.built():
         return f"  chat UI        not built: {chat_page.BUILD_COMMAND} (in roqmock's checkout)"
     if not mock.settings.sandbox or not users:
         return f"  chat UI        {url}/chat/?token=<a user's token>   (ROQ's own <Chat/>)"

@@ -87,7 +87,6 @@ _HOMES = {
 }
 
 
-
 def _version() -> str:
     # importlib.metadata costs ~50 ms to import and to scan the installed distributions: only on demand.
     from importlib.metadata import PackageNotFoundError, version

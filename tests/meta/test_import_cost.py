@@ -7,7 +7,10 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("faker", "hypothesis", "starlette", "uvicorn", "graphql", "ariadne", "httpx", "socketio", "jwt")
+HEAVY = (
+    *("faker", "hypothesis", "starlette", "uvicorn", "graphql", "ariadne", "httpx", "jwt"),
+    *("socketio", "aiohttp", "requests"),  # python-socketio and its clients' HTTP libraries
+)
 
 
 def _loaded(statement: str) -> list[str]:
@@ -35,6 +38,13 @@ def test_the_default_locale_is_checked_without_faker() -> None:
     )
     assert "faker" not in _loaded(statement)
     assert "faker" in _loaded("from roqmock.seed import is_faker_locale; assert is_faker_locale('de_DE')")
+
+
+def test_the_cli_loads_no_client_library_nor_faker_before_it_seeds() -> None:
+    """What ``roqmock serve`` loads before it builds its world: no Socket.IO (nor the HTTP clients it brings),
+    no Faker, no package metadata (``--version`` reads it when asked)."""
+    statement = "import roqmock.cli; assert 'importlib.metadata' not in sys.modules"
+    assert not {"socketio", "aiohttp", "requests", "faker", "hypothesis", "httpx"} & set(_loaded(statement))
 
 
 SERVER_PROBE = """

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import graphql
 
-from benchmarks import files, http, inprocess, live, scale, seeding, table
+from benchmarks import files, http, inprocess, live, scale, seeding, startup, table
 from benchmarks.plan import PARTS, Plan
 from benchmarks.table import Section
 
@@ -26,6 +26,7 @@ MEASURES: dict[str, Callable[[Plan], Section]] = {
     "seed": seeding.measure,
     "live": live.measure,
     "files": files.measure,
+    "startup": startup.measure,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PARTS = ("inprocess", "http", "scale", "seed", "live", "files")
+PARTS = ("inprocess", "http", "scale", "seed", "startup", "live", "files")
 
 
 @dataclass(frozen=True, slots=True)

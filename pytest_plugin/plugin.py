@@ -10,22 +10,22 @@ from __future__ import annotations
 import random
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from faker.config import AVAILABLE_LOCALES
 
-from roqmock.api.engine import GraphQLEngine
-from roqmock.baseline import WORLD_OPTIONS, Baseline, OptionError
-from roqmock.domain.coverage import Coverage
-from roqmock.mock import RoqMock
-from roqmock.seed import DEMO
-from roqmock.testing import Roq, RoqServer, WorldView, start_server
+if TYPE_CHECKING:
+    from roqmock.api.engine import GraphQLEngine
+    from roqmock.baseline import Baseline
+    from roqmock.domain.coverage import Coverage
+    from roqmock.mock import RoqMock
+    from roqmock.testing import Roq, RoqServer, WorldView
 
-MARKER_ARGS = WORLD_OPTIONS
+# pytest imports this module in every run, roqmock's tests or not: it imports only pytest, and each fixture
+# imports what it needs (the engine, Faker, httpx, Starlette, Hypothesis) when a test first asks for it.
 _SETTINGS = pytest.StashKey["RoqOptions"]()
 _SEED_USED = pytest.StashKey[int]()
-_COVERAGE = pytest.StashKey[Coverage]()
+_COVERAGE: pytest.StashKey[Coverage] = pytest.StashKey()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,11 @@ def _read_options(config: pytest.Config) -> RoqOptions:
     except (TypeError, ValueError):
         raise pytest.UsageError(f"{source} must be a non-negative integer, not {raw_seed!r}") from None
     locale = config.getoption("roq_locale") or config.getini("roq_locale") or "en_US"
-    if locale not in AVAILABLE_LOCALES:
+    from roqmock.seed import is_faker_locale
+
+    if not is_faker_locale(locale):
+        from faker.config import AVAILABLE_LOCALES
+
         examples = ", ".join(sorted(AVAILABLE_LOCALES)[:8])
         raise pytest.UsageError(
             f"--roq-locale/roq_locale {locale!r} is not a Faker locale; valid ones include {examples}, ... "
@@ -97,6 +101,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "roq(seed=None, users=None, conversations=None, messages=None, files=None, tenants=None, "
         "empty=False, locale=None): the roqmock world this test runs in",
     )
+    from roqmock.domain.coverage import Coverage
+
     config.stash[_SETTINGS] = _read_options(config)
     config.stash[_COVERAGE] = Coverage()
 
@@ -130,15 +136,18 @@ def pytest_runtest_makereport(
 
 
 def _baseline(request: pytest.FixtureRequest) -> Baseline:
+    from roqmock.baseline import WORLD_OPTIONS, Baseline, OptionError
+    from roqmock.seed import DEMO
+
     options = request.config.stash[_SETTINGS]
     marker = request.node.get_closest_marker("roq")
     spec: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     if marker is not None and marker.args:
         pytest.fail("@pytest.mark.roq takes keyword arguments only", pytrace=False)
-    unknown = set(spec) - MARKER_ARGS
+    unknown = set(spec) - WORLD_OPTIONS
     if unknown:
         pytest.fail(
-            f"@pytest.mark.roq got unknown arguments {sorted(unknown)}; valid ones: {sorted(MARKER_ARGS)}",
+            f"@pytest.mark.roq got unknown arguments {sorted(unknown)}; valid ones: {sorted(WORLD_OPTIONS)}",
             pytrace=False,
         )
     try:
@@ -156,6 +165,8 @@ def _baseline(request: pytest.FixtureRequest) -> Baseline:
 @pytest.fixture(scope="session")
 def _roq_engine() -> GraphQLEngine:
     """The schema and its document cache, built once: they hold no state."""
+    from roqmock.api.engine import GraphQLEngine
+
     return GraphQLEngine()
 
 
@@ -170,6 +181,9 @@ def roq(
     request: pytest.FixtureRequest, _roq_engine: GraphQLEngine, _roq_pool: dict[Baseline, RoqMock]
 ) -> Iterator[Roq]:
     """An in-process roqmock with a fresh world for this test (seeded, or as ``@pytest.mark.roq`` says)."""
+    from roqmock.mock import RoqMock
+    from roqmock.testing import Roq
+
     baseline = _baseline(request)
     mock = _roq_pool.get(baseline)
     if mock is None:
@@ -187,6 +201,9 @@ def roq(
 
 @pytest.fixture(scope="session")
 def _roq_server_process(request: pytest.FixtureRequest) -> Iterator[RoqServer]:
+    from roqmock.seed import DEMO
+    from roqmock.testing import start_server
+
     options = request.config.stash[_SETTINGS]
     server = start_server(seed=options.seed, size=DEMO)
     yield server

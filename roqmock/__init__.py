@@ -7,7 +7,6 @@ module on first use, so ``import roqmock`` (and the pytest plugin) stays cheap.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,6 +23,8 @@ if TYPE_CHECKING:
     from roqmock.seed import WorldSize
     from roqmock.testing import Roq, RoqKit, RoqServer, WorldView, running_server, start_server
     from roqmock.transport import AsyncRoqTransport, RoqTransport
+
+    __version__: str
 
 __all__ = [
     "AsyncRoqTransport",
@@ -85,13 +86,21 @@ _HOMES = {
     "strategies": "roqmock.strategies",
 }
 
-try:
-    __version__ = version("roqmock")
-except PackageNotFoundError:  # a checkout on sys.path, not installed
-    __version__ = "0+unknown"
+
+def _version() -> str:
+    # importlib.metadata costs ~50 ms to import and to scan the installed distributions: only on demand.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("roqmock")
+    except PackageNotFoundError:  # a checkout on sys.path, not installed
+        return "0+unknown"
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = found = _version()
+        return found
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'roqmock' has no attribute {name!r}")

@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from faker.config import AVAILABLE_LOCALES
-
-from roqmock.seed import DEMO, SIZE_NAMES, WorldSize
+from roqmock.seed import DEMO, SIZE_NAMES, WorldSize, is_faker_locale
 
 __all__ = ["WORLD_OPTIONS", "Baseline", "OptionError"]
 
@@ -52,7 +50,7 @@ class Baseline:
                 raise OptionError(f"{name} must be a non-negative integer", name)
         seed = current.seed if options.get("seed") is None else options["seed"]
         locale = current.locale if options.get("locale") is None else options["locale"]
-        if not isinstance(locale, str) or locale not in AVAILABLE_LOCALES:
+        if not isinstance(locale, str) or not is_faker_locale(locale):
             raise OptionError(f"locale must be a Faker locale such as en_US, not {locale!r}", "locale")
         empty = options.get("empty")
         if empty is not None and not isinstance(empty, bool):

@@ -17,13 +17,11 @@ import re
 import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
-from faker.config import AVAILABLE_LOCALES
 from uvicorn.config import LOG_LEVELS
 
 from roqmock.api.cost import DEFAULT_MAX_COST, DEFAULT_MAX_DEPTH
@@ -49,7 +47,7 @@ from roqmock.http.app import create_app
 from roqmock.http.chat import page as chat_page
 from roqmock.http.wire import CoalescingHttpToolsProtocol
 from roqmock.mock import RoqMock
-from roqmock.seed import DEMO, MAX_SIZES, SIZE_NAMES
+from roqmock.seed import DEMO, MAX_SIZES, SIZE_NAMES, is_faker_locale
 from roqmock.state import StateError, dump_world, state_seed
 from roqmock.uploads import DEFAULT_DOWNLOAD_LIFETIME_S, DEFAULT_UPLOAD_LIFETIME_S
 
@@ -112,16 +110,31 @@ def _public_url(text: str) -> str:
 
 
 def _locale(text: str) -> str:
-    if text not in AVAILABLE_LOCALES:
+    if not is_faker_locale(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a Faker locale (such as en_US or de_DE)")
     return text
 
 
 def _version() -> str:
+    from importlib import metadata  # ~30 ms: only for --version
+
     try:
         return metadata.version("roqmock")
     except metadata.PackageNotFoundError:  # run from a checkout that was never installed
         return "unknown"
+
+
+class _Version(argparse.Action):
+    """``--version``, which looks the version up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A faithful in-memory mock of ROQ's Chat API.",
         formatter_class=_HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, help="show program's version number and exit")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_ = commands.add_parser("serve", help="start the server", formatter_class=_HelpFormatter)
     serve_.set_defaults(run=serve)
@@ -432,7 +445,7 @@ def make_mock(args: argparse.Namespace) -> RoqMock:
 
 
 def _chat_line(mock: RoqMock, url: str, users: list[User]) -> str:
-    if chat_page.BUNDLE.stamp() is None:
+    if not chat_page.BUNDLE.built():
         return f"  chat UI        not built: {chat_page.BUILD_COMMAND} (in roqmock's checkout)"
     if not mock.settings.sandbox or not users:
         return f"  chat UI        {url}/chat/?token=<a user's token>   (ROQ's own <Chat/>)"

@@ -19,12 +19,10 @@ from starlette.routing import Route, Router
 from roqmock.api.errors import INTERNAL_MESSAGE, logger
 from roqmock.config import Settings
 from roqmock.domain.errors import RoqError
-from roqmock.http.chat.notifications import NotificationSocket
 from roqmock.http.exchange import Reply, Request
 from roqmock.http.files import Upload, internal_error, streams
 from roqmock.http.limits import body_too_large
 from roqmock.http.routing import answer, error_reply, refusal
-from roqmock.http.socket import MessageCenter
 from roqmock.mock import RoqMock
 
 Scope = MutableMapping[str, Any]
@@ -156,9 +154,45 @@ def cors_headers(settings: Settings, request: Request) -> list[tuple[bytes, byte
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+# Where the two Socket.IO servers answer (SOCKET_PATH and NOTIFICATION_PATH), as engine.io matches a path.
+SOCKET_PREFIXES = ("/socket.io/", "/notification-ws/")
+
+
+class Sockets:
+    """``router`` behind the two Socket.IO servers, which are built on the first request to their paths.
+
+    python-socketio imports its clients and their HTTP libraries (aiohttp, requests) with its server:
+    ~0.2 s of every ``roqmock serve`` start, which a server that no socket reaches never needs to pay.
+    The servers hold nothing until a socket connects, so building them late changes no answer.
+    """
+
+    def __init__(self, mock: RoqMock, router: ASGIApp) -> None:
+        self.mock = mock
+        self.router = router
+        self._front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and _is_socket_path(scope["path"]):
+            await self.front()(scope, receive, send)
+        else:
+            await self.router(scope, receive, send)
+
+    def front(self) -> ASGIApp:
+        """The message center and the notification socket in front of the router, built once."""
+        if self._front is None:
+            from roqmock.http.chat.notifications import NotificationSocket
+            from roqmock.http.socket import MessageCenter
+
+            self._front = NotificationSocket(self.mock).asgi(MessageCenter(self.mock).asgi(self.router))
+        return self._front
+
+
+def _is_socket_path(path: str) -> bool:
+    return (path if path.endswith("/") else path + "/").startswith(SOCKET_PREFIXES)
+
+
 def create_app(mock: RoqMock) -> ASGIApp:
     """Every path answered by :class:`Endpoint`, but ``/socket.io``: ROQ's message center (the live chat),
     and ``/notification-ws``: the notification socket ROQ's UI opens beside it."""
     router = Router(routes=[Route("/{path:path}", Endpoint(mock))])
-    app: ASGIApp = NotificationSocket(mock).asgi(MessageCenter(mock).asgi(router))
-    return app
+    return Sockets(mock, router)

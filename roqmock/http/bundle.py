@@ -41,6 +41,13 @@ class Bundle:
             self._texts[name] = path.read_text(encoding="utf-8") if path.is_file() else None
         return self._texts[name]
 
+    def built(self) -> bool:
+        """Whether every file of the build is there, without reading them: ``roqmock serve``'s banner asks
+        at start, and reading and stamping a build of megabytes is for the first page that serves it."""
+        if self._stamp is not None:
+            return self._stamp[0] is not None
+        return all(self.folder.joinpath(name).is_file() for name in self.assets)
+
     def stamp(self) -> str | None:
         """A digest of the whole build, or None when any file is missing."""
         if self._stamp is None:

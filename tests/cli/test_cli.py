@@ -355,12 +355,12 @@ def test_the_banner_says_where_the_live_chat_and_roqs_chat_ui_are(monkeypatch: p
 
     mock = _mock()
     first = min((u for u in mock.store.world.users.values() if u.reference == "user-1"), key=lambda u: u.id)
-    monkeypatch.setattr(chat_page.BUNDLE, "stamp", lambda: "built")
+    monkeypatch.setattr(chat_page.BUNDLE, "built", lambda: True)
     text = banner(mock, "http://127.0.0.1:4000")
     assert "http://127.0.0.1:4000/socket.io, namespace /messageCenter, ?platformtoken=" in text
     # localhost: where ROQ's UI finds its notification socket on the page's port.
     assert f"http://localhost:4000/chat/?user={first.reference}" in text
     no_sandbox = _mock("--no-sandbox")
     assert "http://127.0.0.1:4000/chat/?token=<a user's token>" in banner(no_sandbox, "http://127.0.0.1:4000")
-    monkeypatch.setattr(chat_page.BUNDLE, "stamp", lambda: None)
+    monkeypatch.setattr(chat_page.BUNDLE, "built", lambda: False)
     assert f"chat UI        not built: {chat_page.BUILD_COMMAND}" in banner(mock, "http://127.0.0.1:4000")

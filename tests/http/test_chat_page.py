@@ -8,6 +8,7 @@ side whether or not npm built the real page; tests/browser/test_chat_ui.py drive
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -261,3 +262,16 @@ def test_the_notification_socket_takes_a_users_token_and_refuses_others(empty_se
         connected, refusal = asyncio.run(_notification_connect(empty_server.url, query))
         assert not connected
         assert refusal is not None and says in refusal["message"], refusal
+
+
+def test_whether_the_build_is_there_is_known_without_reading_it(tmp_path: Path) -> None:
+    """roqmock serve's banner asks at start; reading and stamping megabytes waits for the first page."""
+    for name in chat_page.BUNDLE.assets:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("built", encoding="utf-8")
+    bundle = dataclasses.replace(chat_page.BUNDLE, folder=tmp_path, _texts={}, _stamp=None)
+    assert bundle.built() and bundle._texts == {}
+    assert bundle.stamp() is not None and bundle.built()
+    (tmp_path / next(iter(bundle.assets))).unlink()
+    fresh = dataclasses.replace(bundle, _texts={}, _stamp=None)
+    assert not fresh.built() and fresh.stamp() is None

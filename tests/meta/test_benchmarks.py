@@ -38,7 +38,16 @@ SAMPLES = ROOT / "benchmarks" / "samples"
 def test_quick_run_reports_every_figure_and_target(tmp_path: Path) -> None:
     report = tmp_path / "figures.json"
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--only", "inprocess,seed", "--json", str(report)],
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--quick",
+            "--only",
+            "inprocess,seed,startup",
+            "--json",
+            str(report),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -47,7 +56,7 @@ def test_quick_run_reports_every_figure_and_target(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     document = json.loads(report.read_text(encoding="utf-8"))
-    assert document["parts"] == ["inprocess", "seed"]
+    assert document["parts"] == ["inprocess", "seed", "startup"]
     expected = {
         f"inprocess.{name}.{figure}"
         for name in (
@@ -64,6 +73,10 @@ def test_quick_run_reports_every_figure_and_target(tmp_path: Path) -> None:
         "seed.reset_large_ns",
         "seed.memory_bytes_per_message",
         "seed.memory_bytes_per_message_own_body",
+        "startup.serve_s",
+        "startup.python_s",
+        "startup.plugin_import_s",
+        "startup.pytest_import_s",
     }
     figures = document["figures"]
     assert set(figures) == expected
@@ -71,18 +84,28 @@ def test_quick_run_reports_every_figure_and_target(tmp_path: Path) -> None:
         assert isinstance(value, float) and math.isfinite(value) and value > 0, (name, value)
 
     targets = document["targets"]
-    assert [target["target"] for target in targets] == ["≤ 0.30x", "≤ 1 s", "≤ 1 ms", "≤ 1 ms", "≤ 1 KB"]
+    assert [target["target"] for target in targets] == [
+        "≤ 0.30x",
+        "≤ 1 s",
+        "≤ 1 ms",
+        "≤ 1 ms",
+        "≤ 1 KB",
+        "≤ 0.5 s",
+        "≤ 0.2 s",
+    ]
     assert all(isinstance(target["met"], bool) for target in targets)
 
     lines = result.stdout.rstrip("\n").splitlines()
     for target in targets:
         row = next(
-            line for line in lines if line.startswith(("in-process", "seed")) and target["measure"] in line
+            line
+            for line in lines
+            if line.startswith(("in-process", "seed", "startup")) and target["measure"] in line
         )
         mark = table.MET if target["met"] else table.MISSED
         assert re.search(rf"{re.escape(target['target'])} +{mark}$", row), row
     met = sum(target["met"] for target in targets)
-    assert lines[-1] == f"targets met: {met}/5"
+    assert lines[-1] == f"targets met: {met}/7"
 
 
 def test_the_http_part_measures_every_server_on_every_workload() -> None:
@@ -450,7 +473,7 @@ def test_an_upload_answered_wrongly_misses_its_target_however_little_it_held() -
 
 
 def test_only_takes_repeated_or_comma_separated_parts_in_the_benchmarks_order() -> None:
-    assert parts(None) == ["inprocess", "http", "scale", "seed", "live", "files"]
+    assert parts(None) == ["inprocess", "http", "scale", "seed", "startup", "live", "files"]
     assert parts(["seed,inprocess"]) == ["inprocess", "seed"]
     assert parts(["seed", "http"]) == ["http", "seed"]
     result = subprocess.run(

@@ -335,7 +335,11 @@ class RoqMock:
         operation_name = body.get("operationName") if isinstance(body, dict) else None
         injection = NO_INJECTION
         content: bytes | None = None
-        key = self.answers.key(body, user_id, client_graph=mutations is not None, base_url=base_url)
+        key = (
+            self.answers.key(body, user_id, client_graph=mutations is not None, base_url=base_url)
+            if self.engine.is_query(body)
+            else None
+        )
         world = self.store.world
         kept = self.answers.get(world, key) if key is not None else None
         try:

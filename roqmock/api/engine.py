@@ -206,6 +206,17 @@ class GraphQLEngine:
         operation_name = body.get("operationName")
         return prepared.operation(operation_name if isinstance(operation_name, str) else None)[1]
 
+    def is_query(self, body: Any) -> bool:
+        """Whether a request body is a query that parses and validates (it would write nothing)."""
+        if not isinstance(body, Mapping) or not isinstance(body.get("query"), str):
+            return False
+        prepared = self.prepare(body["query"])
+        if prepared.document is None or prepared.errors is not None:
+            return False
+        operation_name = body.get("operationName")
+        name = operation_name if isinstance(operation_name, str) else None
+        return _is_query(prepared.operation(name)[0])
+
     def run(
         self, body: Any, context: RequestContext, *, mutations: frozenset[str] | None = None
     ) -> EngineResult:

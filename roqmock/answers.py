@@ -14,6 +14,7 @@ expires, so it is made anew for every call).
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,10 +22,11 @@ from typing import Any
 
 from roqmock.domain.store import World
 
-__all__ = ["AnswerCache", "Kept", "WatchedClock"]
+__all__ = ["AnswerCache", "Budget", "Kept", "WatchedClock"]
 
 MAX_ANSWERS = 256
-MAX_BYTES = 32 * 1024 * 1024
+MAX_BYTES = 32 * 1024 * 1024  # one world's
+SHARED_BYTES = 64 * 1024 * 1024  # a server's, its sessions' included
 
 Key = tuple[str, str | None, str, str | None, bool, str | None]
 
@@ -55,12 +57,35 @@ class WatchedClock:
         return value
 
 
+class Budget:
+    """The bytes the kept answers of a server and all its sessions may hold together."""
+
+    def __init__(self, limit: int = SHARED_BYTES) -> None:
+        self.limit = limit
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> bool:
+        with self._lock:
+            if self.used + size > self.limit:
+                return False
+            self.used += size
+            return True
+
+    def give_back(self, size: int) -> None:
+        with self._lock:
+            self.used -= size
+
+
 class AnswerCache:
     """The kept answers of one world at one version, least recently used dropped first."""
 
-    def __init__(self, *, max_answers: int = MAX_ANSWERS, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(
+        self, *, max_answers: int = MAX_ANSWERS, max_bytes: int = MAX_BYTES, budget: Budget | None = None
+    ) -> None:
         self.max_answers = max_answers
         self.max_bytes = max_bytes
+        self.budget = budget or Budget()
         self.hits = 0  # calls answered from a kept answer (counted by the caller that sends it)
         self._answers: OrderedDict[Key, Kept] = OrderedDict()
         self._bytes = 0
@@ -101,14 +126,25 @@ class AnswerCache:
             self._world, self._version = world, version
         previous = self._answers.pop(key, None)
         if previous is not None:
-            self._bytes -= len(previous.content)
+            self._drop(previous)
+        size = len(kept.content)
+        while self._answers and (
+            len(self._answers) >= self.max_answers or self._bytes + size > self.max_bytes
+        ):
+            self._drop(self._answers.popitem(last=False)[1])
+        while not self.budget.take(size):
+            if not self._answers:
+                return  # the other worlds hold the server's budget: this one is not kept
+            self._drop(self._answers.popitem(last=False)[1])
         self._answers[key] = kept
-        self._bytes += len(kept.content)
-        while len(self._answers) > self.max_answers or self._bytes > self.max_bytes:
-            _, dropped = self._answers.popitem(last=False)
-            self._bytes -= len(dropped.content)
+        self._bytes += size
+
+    def _drop(self, kept: Kept) -> None:
+        self._bytes -= len(kept.content)
+        self.budget.give_back(len(kept.content))
 
     def clear(self) -> None:
+        self.budget.give_back(self._bytes)
         self._answers.clear()
         self._bytes = 0
         self._world, self._version = None, -1

@@ -208,6 +208,7 @@ class RoqMock:
                 )
                 session.root = self
                 session.name = name
+                session.answers = AnswerCache(budget=self.answers.budget)  # one budget for the server
                 self._sessions[name] = session
             return session
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roqmock import documents
-from roqmock.answers import AnswerCache
+from roqmock.answers import AnswerCache, Budget
 from roqmock.api.engine import GraphQLEngine
 from roqmock.api.rendering import json_bytes
 from roqmock.baseline import Baseline
@@ -257,3 +257,22 @@ def test_kept_answers_are_bounded_by_count_and_bytes() -> None:
     mock.answers = small
     mock.handle({"query": documents.USERS, "variables": {}}, None)
     assert len(small) == 0
+
+
+def test_a_server_and_its_sessions_share_one_budget() -> None:
+    body = {"query": documents.USERS, "variables": {"withRoles": True}}
+    size = len(json_bytes(_mock(keeps=False).handle(dict(body), None).answer))
+    root = _mock(keeps=True)
+    root.answers = AnswerCache(budget=Budget(limit=size + size // 2))  # room for one answer
+    session = root.session("ci-job-1")
+    assert session.answers.budget is root.answers.budget
+    root.handle(dict(body), None)
+    assert (len(root.answers), root.answers.budget.used) == (1, size)
+    session.handle(dict(body), None)
+    assert len(session.answers) == 0  # it did not fit beside the root's
+    root.reset()
+    assert root.answers.budget.used == 0
+    session.handle(dict(body), None)
+    assert (len(session.answers), root.answers.budget.used) == (1, size)
+    root.drop_sessions("ci-job-1")
+    assert root.answers.budget.used == 0

@@ -4,6 +4,7 @@ that no user input ends in a traceback (bad flags, bad files, a busy port, Ctrl-
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import re
 import signal
@@ -19,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 
+from roqmock import cli
 from roqmock.cli import banner, bind_socket, build_parser, load_roles, main, make_mock
 from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
 from roqmock.domain.roles import Entity, Operation, Scope
@@ -364,3 +366,17 @@ def test_the_banner_says_where_the_live_chat_and_roqs_chat_ui_are(monkeypatch: p
     assert "http://127.0.0.1:4000/chat/?token=<a user's token>" in banner(no_sandbox, "http://127.0.0.1:4000")
     monkeypatch.setattr(chat_page.BUNDLE, "built", lambda: False)
     assert f"chat UI        not built: {chat_page.BUILD_COMMAND}" in banner(mock, "http://127.0.0.1:4000")
+
+
+def test_a_full_collections_survivors_are_set_aside_only_after_a_full_collection() -> None:
+    """serve's collector callback: what a full collection leaves alive is frozen, so that the next one
+    walks only what came since; younger collections freeze nothing."""
+    gc.unfreeze()
+    try:
+        cli._freeze_after_full_collection("stop", {"generation": 1})
+        cli._freeze_after_full_collection("start", {"generation": 2})
+        assert gc.get_freeze_count() == 0
+        cli._freeze_after_full_collection("stop", {"generation": 2})
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -1,6 +1,7 @@
-"""What an upload holds in memory, traced through roqmock's ASGI app in process: an accepted file ends as
-the one ``bytes`` the world keeps, never beside a second copy of it, so a file right under its size
-limit never holds much more than that limit (structural: tracemalloc's peak, not a timing)."""
+"""What the doors of file bytes hold in memory, through roqmock's ASGI app in process: an accepted upload
+ends as the one ``bytes`` the world keeps, never beside a second copy of it, so a file right under its
+size limit never holds much more than that limit (structural: tracemalloc's peak, not a timing); a
+download answers with those very bytes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from support.s3_forms import now_ms
 
+from roqmock import uploads
 from roqmock.baseline import Baseline
 from roqmock.http.app import create_app
 from roqmock.mock import RoqMock
@@ -28,6 +31,24 @@ BOUNDARY = "----roqmockuploadmemory"
 
 def _chunk(index: int, size: int) -> bytes:
     return random.Random(index).randbytes(size)
+
+
+def _scope(method: str, url: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    parts = urlsplit(url)
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": parts.path,
+        "raw_path": parts.path.encode(),
+        "query_string": parts.query.encode(),
+        "root_path": "",
+        "server": ("127.0.0.1", 4000),
+        "client": ("127.0.0.1", 50000),
+        "headers": [(b"host", b"roqmock.test"), *headers],
+    }
 
 
 def _upload(size: int, *, declared: bool) -> tuple[int, int, RoqMock, str]:
@@ -143,3 +164,31 @@ def test_an_upload_past_its_limit_is_refused_holding_no_more_than_the_limit(decl
     assert status == 400
     assert file_id not in mock.store.world.file_bytes
     assert peak <= LIMIT + ALLOWANCE
+
+
+def test_a_download_answers_with_the_bytes_the_world_holds_not_a_copy() -> None:
+    status, _, mock, file_id = _upload(LIMIT - 1024, declared=True)
+    assert status == 204
+    url = uploads.download_url(
+        mock.settings.token_secret,
+        base_url="http://roqmock.test",
+        file_id=file_id,
+        environment_id=mock.settings.environment_id,
+        name="report.pdf",
+        now_ms=now_ms(),
+    )
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    async def get() -> None:
+        await create_app(mock)(_scope("GET", url, []), receive, send)
+
+    asyncio.run(get())
+
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] is mock.store.world.file_bytes[file_id]  # 10 MB sent as held, per request

@@ -326,7 +326,7 @@ class Upload:
             self.grant = self._check_policy()
             self._limit = min(self.grant.max_size, self.mock.settings.max_file_bytes)
             self._in_file = True
-            # The file is at most what the body has left (a shorter body is refused as incomplete).
+            # The file is at most what the body has left of its Content-Length (uvicorn reads no more).
             expected = None if self._declared is None else max(0, self._declared - self._received)
             self._file = _FileBuffer(self._limit, expected)
 

@@ -5,11 +5,14 @@ presigned GET that downloads it, each refusing in S3's XML error body (ROQ's UI 
 The upload arrives in chunks (:class:`Upload`): a streaming multipart parser reads the form's fields,
 checks the signed policy when the ``file`` part begins (S3 reads the fields before it; fields after
 it are ignored), and refuses as soon as the file passes the form's ``maxSize``, so no more than that
-is ever held. The signed form or URL is the permission: neither request carries ROQ's credentials.
+is ever held. The file is written into one buffer (:class:`_FileBuffer`) whose bytes the world keeps
+as they are: an upload never holds a second copy of its file. The signed form or URL is the
+permission: neither request carries ROQ's credentials.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import time
 import uuid
@@ -134,6 +137,57 @@ class _FileRead(Exception):
     """The file part has ended: what follows it S3 ignores, so the parser stops there."""
 
 
+class _FileBuffer:
+    """A file's bytes as they stream in, ending as one ``bytes`` and never two copies of them.
+
+    CPython's ``BytesIO`` keeps its content in a ``bytes`` object that ``getvalue()`` hands over without
+    copying while nothing else holds it (a ``b"".join`` of chunks would hold the file twice at its end).
+    Its room is reserved here rather than grown by ``BytesIO``, which over-allocates by an eighth: the
+    room is the body's declared remaining length when there is one (never more than the limit), else
+    it doubles, up to the limit. A reservation more than an eighth above the room it replaces is
+    allocated exactly (``BytesIO``'s rule for a large growth), and the last step to the limit is kept so:
+    room never exceeds the limit (tests/http/test_upload_memory.py holds this against CPython).
+    """
+
+    _FIRST_ROOM = 64 * 1024
+
+    def __init__(self, limit: int, expected: int | None) -> None:
+        self._buffer = io.BytesIO()
+        self._limit = limit
+        self._room = 0
+        self.size = 0
+        if expected is not None:
+            self._reserve(min(limit, expected))
+
+    def write(self, data: memoryview) -> None:
+        """Appends ``data``; the caller has checked that the file stays within the limit."""
+        needed = self.size + len(data)
+        if needed > self._room:
+            room = min(self._limit, max(needed, 2 * self._room, self._FIRST_ROOM))
+            if room * 5 // 4 >= self._limit:
+                room = max(room, self._limit)  # never a growth of under an eighth up to the limit
+            self._reserve(room)
+        self._buffer.write(data)
+        self.size = needed
+
+    def _reserve(self, room: int) -> None:
+        if room <= self._room:
+            return
+        # Writing the last byte of the room makes BytesIO allocate it in one step (filled with zeros).
+        self._buffer.seek(room - 1)
+        self._buffer.write(b"\0")
+        self._buffer.seek(self.size)
+        self._room = room
+
+    def value(self) -> bytes:
+        """The file, the buffer's own bytes (shrunk to the file's size in place): the buffer is spent."""
+        buffer = self._buffer
+        buffer.truncate(self.size)
+        data = buffer.getvalue()
+        buffer.close()  # the bytes outlive it, uncopied
+        return data
+
+
 class Upload:
     """One presigned POST as its body arrives: :meth:`start`, then :meth:`feed` each chunk until one
     of them answers. Holds the form's fields and at most ``maxSize`` bytes of the file."""
@@ -152,8 +206,9 @@ class Upload:
         self._part_name: str | None = None
         self._part_value: list[bytes] = []
         self._in_file = False
-        self._file: list[bytes] = []
-        self._file_size = 0
+        self._file: _FileBuffer | None = None
+        self._declared: int | None = None  # the body's Content-Length, when it has one
+        self._received = 0  # the body's bytes fed before the chunk being parsed
         self._ended = False
 
     # ------------------------------------------------------------ the wire
@@ -171,8 +226,12 @@ class Upload:
             declared = self.request.header("content-length")
             ceiling = self.mock.settings.max_file_bytes + FIELD_ALLOWANCE
             # No form can allow more than a world may hold: refused before a byte of it is read.
-            if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > ceiling:
-                raise Refused("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400)
+            if declared is not None and declared.isascii() and declared.isdigit():
+                self._declared = int(declared)
+                if self._declared > ceiling:
+                    raise Refused(
+                        "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", 400
+                    )
             self._parser = MultipartParser(boundary, self._callbacks())
         except Refused as refused:
             return self._refuse(refused)
@@ -184,6 +243,7 @@ class Upload:
             assert self._parser is not None, "start() answered, or was not called"
             if chunk:
                 self._parser.write(chunk)
+                self._received += len(chunk)
             if not more:
                 return self._refuse(self._incomplete())
         except _FileRead:
@@ -266,20 +326,23 @@ class Upload:
             self.grant = self._check_policy()
             self._limit = min(self.grant.max_size, self.mock.settings.max_file_bytes)
             self._in_file = True
+            # The file is at most what the body has left of its Content-Length (uvicorn reads no more).
+            expected = None if self._declared is None else max(0, self._declared - self._received)
+            self._file = _FileBuffer(self._limit, expected)
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         if not self._in_file:
             self._count(end - start)
             self._part_value.append(data[start:end])
             return
-        self._file_size += end - start
-        if self._file_size > self._limit:
+        assert self._file is not None
+        if self._file.size + (end - start) > self._limit:
             raise Refused(
                 "EntityTooLarge",
                 f"Your proposed upload exceeds the maximum allowed size of {self._limit} bytes.",
                 400,
             )
-        self._file.append(data[start:end])
+        self._file.write(memoryview(data)[start:end])
 
     def _on_part_end(self) -> None:
         if self._in_file:
@@ -323,8 +386,9 @@ class Upload:
             return self._refuse(
                 Refused("NoSuchKey", "The specified key does not exist. (no such session)", 404)
             )
-        data = b"".join(self._file)
-        self._file = []
+        assert self._file is not None
+        data = self._file.value()
+        self._file = None
         with world.store.lock:
             try:
                 file = world.service.store_upload(grant.file_id, data)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
-from roqmock.http.wire import CoalescingTransport
+from roqmock.http.wire import JOIN_LIMIT, CoalescingTransport
 from roqmock.testing import RoqServer
 
 
@@ -13,10 +14,14 @@ class RecordingTransport(asyncio.Transport):
     def __init__(self) -> None:
         super().__init__()
         self.writes: list[bytes] = []
+        self.pieces: list[list[bytes]] = []  # what writelines was given, as it was given
         self.closed = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.writes.append(bytes(data))
+
+    def writelines(self, list_of_data: Any) -> None:
+        self.pieces.append(list(list_of_data))
 
     def close(self) -> None:
         self.closed = True
@@ -42,6 +47,26 @@ def test_a_response_written_in_two_parts_leaves_in_one_write() -> None:
 
     inner = asyncio.run(scenario())
     assert inner.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}", b"next"]
+
+
+def test_a_large_body_is_handed_over_as_it_was_written_never_copied_into_one_write() -> None:
+    head = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % (JOIN_LIMIT + 1)
+    body = bytes(JOIN_LIMIT + 1)  # a file's bytes, as the world holds them
+
+    async def scenario() -> RecordingTransport:
+        inner = RecordingTransport()
+        transport = CoalescingTransport(inner, asyncio.get_running_loop())
+        transport.write(head)
+        transport.write(body)
+        await asyncio.sleep(0)
+        return inner
+
+    inner = asyncio.run(scenario())
+    assert inner.writes == []
+    assert len(inner.pieces) == 1
+    sent_head, sent_body = inner.pieces[0]
+    assert sent_head == head
+    assert sent_body is body  # one writelines (a writev), without a copy of the body
 
 
 def test_closing_sends_what_is_pending_first_and_other_calls_pass_through() -> None:

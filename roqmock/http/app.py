@@ -94,6 +94,7 @@ class Endpoint:
                 if message["type"] == "http.disconnect":
                     return
                 reply = upload.feed(message.get("body", b""), more=message.get("more_body", False))
+                del message  # the chunk is not held while the next one is received
         except Exception:
             logger.exception("unexpected error answering %s %s", request.method, request.path)
             reply = internal_error()

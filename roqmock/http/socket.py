@@ -35,7 +35,7 @@ from roqmock.domain.roles import Entity, Operation
 from roqmock.domain.specs import conversation_spec
 from roqmock.http.callers import check_user_token
 from roqmock.http.socket_kit import CenterKit, session_of
-from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Outboxes
+from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Frame, Outboxes
 from roqmock.mock import RoqMock
 
 __all__ = ["NAMESPACE", "SOCKET_PATH", "MessageCenter"]
@@ -97,7 +97,7 @@ class MessageCenter:
         self.connections: dict[str, Connection] = {}
         self.kit = CenterKit()  # the record, faults and in-process sockets of tests (socket_kit.py)
         self._subscribed: set[int] = set()  # id() of the worlds whose events this center hears
-        self.outboxes = Outboxes(self._emit, self._drop, limit=mock.settings.socket_queue)
+        self.outboxes = Outboxes(self, self._drop, limit=mock.settings.socket_queue)
         self.flood = FloodGuard(mock.settings.socket_rate)
         self.server.on("connect", self._connect, namespace=NAMESPACE)
         self.server.on("disconnect", self._disconnect, namespace=NAMESPACE)
@@ -174,21 +174,39 @@ class MessageCenter:
 
     # ------------------------------------------------------------ sending, in order
 
-    def _send(self, event: str, data: Any, sid: str) -> None:
+    def _send(self, event: str, data: Any, sid: str, frame: Frame | None = None) -> None:
         """The one sending point: an event for one socket, recorded and put through the socket faults
-        (socket_kit.py), then queued."""
+        (socket_kit.py), then queued. ``frame``: the same event already framed for other sockets."""
         if self.kit.outgoing(self.connections.get(sid), event, data, sid, self._queue):
-            self._queue(event, data, sid)
+            self.outboxes.put(sid, frame if frame is not None else Frame(event, data))
 
     def _queue(self, event: str, data: Any, sid: str) -> None:
         """Queue one event for one socket (from any thread); each socket's events leave in the order
         they were queued, through its own bounded outbox (:mod:`roqmock.http.socket_limits`)."""
-        self.outboxes.put(sid, event, data)
+        self.outboxes.put(sid, Frame(event, data))
 
-    async def _emit(self, event: str, data: Any, sid: str) -> None:
-        """Hand one event to the transport, and wait until its writer has taken it: engine.io's own
-        queue is unbounded, so a socket that does not read keeps its backlog in its outbox."""
-        await self.server.emit(event, data, to=sid, namespace=NAMESPACE)
+    def hand(self, sid: str, frames: list[Frame]) -> None:
+        """Put events in ``sid``'s Engine.IO queue (its writer sends them): what ``server.emit`` does,
+        without a task per event, and with each frame encoded once for all its sockets."""
+        transport = self._transport(sid)
+        if transport is None or transport.closed:
+            return
+        last_ping = transport.last_ping
+        if last_ping and time.time() - last_ping > self.server.eio.ping_timeout:
+            self.outboxes.later(transport.check_ping_timeout)  # closes it, as engine.io's send would
+            return
+        put = transport.queue.put_nowait
+        for frame in frames:
+            for packet in frame.packets(NAMESPACE):
+                put(packet)
+
+    def taken(self, sid: str) -> bool:
+        """Whether ``sid``'s writer has taken what it was handed: engine.io's queue is unbounded, so what
+        a socket that does not read has not taken waits in its outbox, where it is counted."""
+        transport = self._transport(sid)
+        return transport is None or transport.closed or bool(transport.queue.empty())
+
+    async def all_taken(self, sid: str) -> None:
         transport = self._transport(sid)
         if transport is not None and not transport.closed:
             await transport.queue.join()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -177,7 +177,8 @@ class MessageCenter:
     def _send(self, event: str, data: Any, sid: str, frame: Frame | None = None) -> None:
         """The one sending point: an event for one socket, recorded and put through the socket faults
         (socket_kit.py), then queued. ``frame``: the same event already framed for other sockets."""
-        if self.kit.outgoing(self.connections.get(sid), event, data, sid, self._queue):
+        size = frame.size if frame is not None else None
+        if self.kit.outgoing(self.connections.get(sid), event, data, sid, self._queue, size):
             self.outboxes.put(sid, frame if frame is not None else Frame(event, data))
 
     def _queue(self, event: str, data: Any, sid: str) -> None:
@@ -276,14 +277,19 @@ class MessageCenter:
             self._tell_members_changed(world, rules, event, conversation, listeners)
             return
         entity = Entity.MESSAGE if event.kind in _MESSAGE_KINDS else Entity.CONVERSATION
+        frames: dict[Hashable, Frame | None] = {}  # one payload, framed once, per distinct view of it
         for connection in listeners:
             if not _may_hear(world, rules, connection.user_id, conversation.id, entity):
                 continue
             if event.kind is Kind.CONVERSATION_UNREAD_CHANGED and connection.user_id != event.user_id:
                 continue  # a user's own flag
-            payload = self._payload(world, event, conversation, connection.user_id)
-            if payload is not None:
-                self._send(payload[0], payload[1], connection.sid)
+            view = _view(world, event, connection.user_id)
+            if view not in frames:
+                payload = self._payload(world, event, conversation, connection.user_id)
+                frames[view] = Frame(*payload) if payload is not None else None
+            frame = frames[view]
+            if frame is not None:
+                self._send(frame.event, frame.data, connection.sid, frame)
 
     def _tell_members_changed(
         self,
@@ -785,14 +791,14 @@ class Shapes:
         """A replied-to or forwarded message, nested, when this user may read its conversation (a
         forward may come from a conversation the reader is not in: then only its id is shown)."""
         linked = self.world.messages.get(message_id or "")
-        if linked is None:
-            return None
+        return self.message(linked, nested=True) if linked is not None and self.sees(linked) else None
+
+    def sees(self, linked: Message) -> bool:
+        """Whether this user may read a linked message's conversation (so sees it nested)."""
         actor = _actor(self.mock, self.user_id)
-        if actor is None or not Rules(self.world).can_read_conversation(
+        return actor is not None and Rules(self.world).can_read_conversation(
             actor, linked.conversation_id, Entity.MESSAGE
-        ):
-            return None
-        return self.message(linked, nested=True)
+        )
 
     def conversation(self, conversation: Conversation) -> Payload:
         world = self.world
@@ -846,6 +852,24 @@ def _user(user: User) -> Payload:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _view(world: RoqMock, event: Event, user_id: str) -> Hashable:
+    """What, of ``event``'s payload, depends on who hears it (MessageCenter._payload): listeners with
+    the same view get the same payload, built and encoded once."""
+    if event.kind is Kind.MESSAGE_CREATED:
+        state = world.store.world
+        message = state.messages.get(event.message_ids[0])
+        if message is None:
+            return ()
+        shapes = Shapes(world, user_id)
+        links = (state.messages.get(i or "") for i in (message.replied_to_id, message.forward_from_id))
+        return tuple(linked is not None and shapes.sees(linked) for linked in links)
+    if event.kind is Kind.MESSAGES_READ:
+        return event.user_id == user_id  # the reader's own event carries its unread count
+    if event.kind in (Kind.CONVERSATION_CREATED, Kind.CONVERSATION_UNREAD_CHANGED):
+        return user_id  # the user's own unread count, flag and rights
+    return ()
 
 
 def _actor(world: RoqMock, user_id: str) -> Actor | None:

@@ -24,6 +24,7 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from roqmock.api.errors import logger
+from roqmock.journal import weight
 
 __all__ = ["MAX_ATTACHMENTS", "BoundedPacket", "FloodGuard", "Frame", "Outboxes", "Transport"]
 
@@ -36,12 +37,20 @@ class Frame:
     """One event as it goes out: its name and data, and its Engine.IO packets, encoded once however many
     sockets it goes to (Engine.IO packets cache their own encoding, so one object serves every socket)."""
 
-    __slots__ = ("_packets", "data", "event")
+    __slots__ = ("_packets", "_size", "data", "event")
 
     def __init__(self, event: str, data: Any) -> None:
         self.event = event
         self.data = data
         self._packets: list[eio_packet.Packet] | None = None
+        self._size: int | None = None
+
+    @property
+    def size(self) -> int:
+        """About how many bytes its data holds (the live record's measure), counted once."""
+        if self._size is None:
+            self._size = weight(self.data)
+        return self._size
 
     def packets(self, namespace: str) -> list[eio_packet.Packet]:
         if self._packets is None:

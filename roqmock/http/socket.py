@@ -860,7 +860,7 @@ def _view(world: RoqMock, event: Event, user_id: str) -> Hashable:
     if event.kind is Kind.MESSAGE_CREATED:
         state = world.store.world
         message = state.messages.get(event.message_ids[0])
-        if message is None:
+        if message is None or (message.replied_to_id is None and message.forward_from_id is None):
             return ()
         shapes = Shapes(world, user_id)
         links = (state.messages.get(i or "") for i in (message.replied_to_id, message.forward_from_id))

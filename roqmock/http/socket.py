@@ -189,23 +189,33 @@ class MessageCenter:
     def hand(self, sid: str, frames: list[Frame]) -> None:
         """Put events in ``sid``'s Engine.IO queue (its writer sends them): what ``server.emit`` does,
         without a task per event, and with each frame encoded once for all its sockets."""
+        self._put(self._transport(sid), frames)
+
+    def offer(self, sid: str, frame: Frame) -> bool:
+        """Hand ``frame`` over if ``sid``'s writer has taken everything before it (or ``sid`` is gone)."""
         transport = self._transport(sid)
-        if transport is None or transport.closed:
-            return
-        last_ping = transport.last_ping
-        if last_ping and time.time() - last_ping > self.server.eio.ping_timeout:
-            self.outboxes.later(transport.check_ping_timeout)  # closes it, as engine.io's send would
-            return
-        put = transport.queue.put_nowait
-        for frame in frames:
-            for packet in frame.packets(NAMESPACE):
-                put(packet)
+        if transport is not None and not transport.closed and not transport.queue.empty():
+            return False
+        self._put(transport, [frame])
+        return True
 
     def taken(self, sid: str) -> bool:
         """Whether ``sid``'s writer has taken what it was handed: engine.io's queue is unbounded, so what
         a socket that does not read has not taken waits in its outbox, where it is counted."""
         transport = self._transport(sid)
         return transport is None or transport.closed or bool(transport.queue.empty())
+
+    def _put(self, transport: Any, frames: list[Frame]) -> None:
+        if transport is None or transport.closed:
+            return
+        last_ping = transport.last_ping
+        if last_ping and time.time() - last_ping > self.server.eio.ping_timeout:
+            self.outboxes.later(partial(_ping_timed_out, transport))  # as engine.io's send would
+            return
+        put = transport.queue.put_nowait
+        for frame in frames:
+            for packet in frame.packets(NAMESPACE):
+                put(packet)
 
     async def all_taken(self, sid: str) -> None:
         transport = self._transport(sid)
@@ -852,6 +862,12 @@ def _user(user: User) -> Payload:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+async def _ping_timed_out(transport: Any) -> None:
+    """Close a transport whose client stopped answering pings (engine.io's own check, which closes it)."""
+    if not transport.closed:
+        await transport.check_ping_timeout()
 
 
 def _view(world: RoqMock, event: Event, user_id: str) -> Hashable:

@@ -68,6 +68,9 @@ class Transport(Protocol):
     def hand(self, sid: str, frames: list[Frame]) -> None:
         """Put ``frames`` in ``sid``'s transport queue, in order (on the event loop, never waiting)."""
 
+    def offer(self, sid: str, frame: Frame) -> bool:
+        """Hand ``frame`` over if the writer has taken everything before it; False: it has not."""
+
     def taken(self, sid: str) -> bool:
         """Whether ``sid``'s writer has taken all it was handed (or ``sid`` has no transport any more)."""
 
@@ -133,9 +136,8 @@ class Outboxes:
         with box.lock:
             if box.closed:
                 return
-            if on_loop and not box.items and self._transport.taken(sid):
-                self._transport.hand(sid, [frame])  # under the lock: no other thread's event overtakes it
-                return
+            if on_loop and not box.items and self._transport.offer(sid, frame):
+                return  # handed under the lock: no other thread's event overtakes it
             if len(box.items) >= self.limit:
                 box.closed = True
                 box.items.clear()

@@ -22,6 +22,12 @@ class Recorder:
     def hand(self, sid: str, frames: list[Frame]) -> None:
         self.sent += [(frame.event, frame.data, sid) for frame in frames]
 
+    def offer(self, sid: str, frame: Frame) -> bool:
+        if not self.taken(sid):
+            return False
+        self.hand(sid, [frame])
+        return True
+
     def taken(self, sid: str) -> bool:
         return not (self.stuck and self.sent)
 

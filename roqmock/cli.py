@@ -558,6 +558,9 @@ def serve(args: argparse.Namespace) -> None:
         # A WebSocket frame past the body limit is refused before uvicorn buffers it (its own default is
         # 16 MiB); the message center refuses the same size (engine.io's max_http_buffer_size).
         ws_max_size=mock.settings.max_body_bytes + 1024,
+        # No permessage-deflate: compressing every small Socket.IO frame costs more CPU than it saves on
+        # loopback (socket.io's Node server leaves it off too); clients that offer it accept a plain frame.
+        ws_per_message_deflate=False,
     )
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -125,9 +125,17 @@ class LiveRecord:
     # ------------------------------------------------------------ what was sent
 
     def record(
-        self, event: str, to: str, sid: str, data: Any, timestamp: float, delay_ms: int = 0
+        self,
+        event: str,
+        to: str,
+        sid: str,
+        data: Any,
+        timestamp: float,
+        delay_ms: int = 0,
+        size: int | None = None,
     ) -> Emission:
-        size = weight(data)
+        """``size``: ``weight(data)``, when the caller has it already (one payload sent to many)."""
+        size = weight(data) if size is None else size
         with self._lock:
             self._sequence += 1
             emission = Emission(self._sequence, event, to, sid, data, timestamp, delay_ms)

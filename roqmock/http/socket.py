@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -35,7 +35,7 @@ from roqmock.domain.roles import Entity, Operation
 from roqmock.domain.specs import conversation_spec
 from roqmock.http.callers import check_user_token
 from roqmock.http.socket_kit import CenterKit, session_of
-from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Outboxes
+from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Frame, Outboxes
 from roqmock.mock import RoqMock
 
 __all__ = ["NAMESPACE", "SOCKET_PATH", "MessageCenter"]
@@ -97,7 +97,7 @@ class MessageCenter:
         self.connections: dict[str, Connection] = {}
         self.kit = CenterKit()  # the record, faults and in-process sockets of tests (socket_kit.py)
         self._subscribed: set[int] = set()  # id() of the worlds whose events this center hears
-        self.outboxes = Outboxes(self._emit, self._drop, limit=mock.settings.socket_queue)
+        self.outboxes = Outboxes(self, self._drop, limit=mock.settings.socket_queue)
         self.flood = FloodGuard(mock.settings.socket_rate)
         self.server.on("connect", self._connect, namespace=NAMESPACE)
         self.server.on("disconnect", self._disconnect, namespace=NAMESPACE)
@@ -174,21 +174,50 @@ class MessageCenter:
 
     # ------------------------------------------------------------ sending, in order
 
-    def _send(self, event: str, data: Any, sid: str) -> None:
+    def _send(self, event: str, data: Any, sid: str, frame: Frame | None = None) -> None:
         """The one sending point: an event for one socket, recorded and put through the socket faults
-        (socket_kit.py), then queued."""
-        if self.kit.outgoing(self.connections.get(sid), event, data, sid, self._queue):
-            self._queue(event, data, sid)
+        (socket_kit.py), then queued. ``frame``: the same event already framed for other sockets."""
+        size = frame.size if frame is not None else None
+        if self.kit.outgoing(self.connections.get(sid), event, data, sid, self._queue, size):
+            self.outboxes.put(sid, frame if frame is not None else Frame(event, data))
 
     def _queue(self, event: str, data: Any, sid: str) -> None:
         """Queue one event for one socket (from any thread); each socket's events leave in the order
         they were queued, through its own bounded outbox (:mod:`roqmock.http.socket_limits`)."""
-        self.outboxes.put(sid, event, data)
+        self.outboxes.put(sid, Frame(event, data))
 
-    async def _emit(self, event: str, data: Any, sid: str) -> None:
-        """Hand one event to the transport, and wait until its writer has taken it: engine.io's own
-        queue is unbounded, so a socket that does not read keeps its backlog in its outbox."""
-        await self.server.emit(event, data, to=sid, namespace=NAMESPACE)
+    def hand(self, sid: str, frames: list[Frame]) -> None:
+        """Put events in ``sid``'s Engine.IO queue (its writer sends them): what ``server.emit`` does,
+        without a task per event, and with each frame encoded once for all its sockets."""
+        self._put(self._transport(sid), frames)
+
+    def offer(self, sid: str, frame: Frame) -> bool:
+        """Hand ``frame`` over if ``sid``'s writer has taken everything before it (or ``sid`` is gone)."""
+        transport = self._transport(sid)
+        if transport is not None and not transport.closed and not transport.queue.empty():
+            return False
+        self._put(transport, [frame])
+        return True
+
+    def taken(self, sid: str) -> bool:
+        """Whether ``sid``'s writer has taken what it was handed: engine.io's queue is unbounded, so what
+        a socket that does not read has not taken waits in its outbox, where it is counted."""
+        transport = self._transport(sid)
+        return transport is None or transport.closed or bool(transport.queue.empty())
+
+    def _put(self, transport: Any, frames: list[Frame]) -> None:
+        if transport is None or transport.closed:
+            return
+        last_ping = transport.last_ping
+        if last_ping and time.time() - last_ping > self.server.eio.ping_timeout:
+            self.outboxes.later(partial(_ping_timed_out, transport))  # as engine.io's send would
+            return
+        put = transport.queue.put_nowait
+        for frame in frames:
+            for packet in frame.packets(NAMESPACE):
+                put(packet)
+
+    async def all_taken(self, sid: str) -> None:
         transport = self._transport(sid)
         if transport is not None and not transport.closed:
             await transport.queue.join()
@@ -258,14 +287,19 @@ class MessageCenter:
             self._tell_members_changed(world, rules, event, conversation, listeners)
             return
         entity = Entity.MESSAGE if event.kind in _MESSAGE_KINDS else Entity.CONVERSATION
+        frames: dict[Hashable, Frame | None] = {}  # one payload, framed once, per distinct view of it
         for connection in listeners:
             if not _may_hear(world, rules, connection.user_id, conversation.id, entity):
                 continue
             if event.kind is Kind.CONVERSATION_UNREAD_CHANGED and connection.user_id != event.user_id:
                 continue  # a user's own flag
-            payload = self._payload(world, event, conversation, connection.user_id)
-            if payload is not None:
-                self._send(payload[0], payload[1], connection.sid)
+            view = _view(world, event, connection.user_id)
+            if view not in frames:
+                payload = self._payload(world, event, conversation, connection.user_id)
+                frames[view] = Frame(*payload) if payload is not None else None
+            frame = frames[view]
+            if frame is not None:
+                self._send(frame.event, frame.data, connection.sid, frame)
 
     def _tell_members_changed(
         self,
@@ -767,14 +801,14 @@ class Shapes:
         """A replied-to or forwarded message, nested, when this user may read its conversation (a
         forward may come from a conversation the reader is not in: then only its id is shown)."""
         linked = self.world.messages.get(message_id or "")
-        if linked is None:
-            return None
+        return self.message(linked, nested=True) if linked is not None and self.sees(linked) else None
+
+    def sees(self, linked: Message) -> bool:
+        """Whether this user may read a linked message's conversation (so sees it nested)."""
         actor = _actor(self.mock, self.user_id)
-        if actor is None or not Rules(self.world).can_read_conversation(
+        return actor is not None and Rules(self.world).can_read_conversation(
             actor, linked.conversation_id, Entity.MESSAGE
-        ):
-            return None
-        return self.message(linked, nested=True)
+        )
 
     def conversation(self, conversation: Conversation) -> Payload:
         world = self.world
@@ -828,6 +862,30 @@ def _user(user: User) -> Payload:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+async def _ping_timed_out(transport: Any) -> None:
+    """Close a transport whose client stopped answering pings (engine.io's own check, which closes it)."""
+    if not transport.closed:
+        await transport.check_ping_timeout()
+
+
+def _view(world: RoqMock, event: Event, user_id: str) -> Hashable:
+    """What, of ``event``'s payload, depends on who hears it (MessageCenter._payload): listeners with
+    the same view get the same payload, built and encoded once."""
+    if event.kind is Kind.MESSAGE_CREATED:
+        state = world.store.world
+        message = state.messages.get(event.message_ids[0])
+        if message is None or (message.replied_to_id is None and message.forward_from_id is None):
+            return ()
+        shapes = Shapes(world, user_id)
+        links = (state.messages.get(i or "") for i in (message.replied_to_id, message.forward_from_id))
+        return tuple(linked is not None and shapes.sees(linked) for linked in links)
+    if event.kind is Kind.MESSAGES_READ:
+        return event.user_id == user_id  # the reader's own event carries its unread count
+    if event.kind in (Kind.CONVERSATION_CREATED, Kind.CONVERSATION_UNREAD_CHANGED):
+        return user_id  # the user's own unread count, flag and rights
+    return ()
 
 
 def _actor(world: RoqMock, user_id: str) -> Actor | None:

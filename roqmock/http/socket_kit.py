@@ -10,6 +10,7 @@ connect and disconnect.
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -74,9 +75,18 @@ class CenterKit:
         connection.world.live.disconnected(connection.sid)
         self.local.pop(connection.sid, None)
 
-    def outgoing(self, connection: Linked | None, event: str, data: Any, sid: str, queue: Queue) -> bool:
+    def outgoing(
+        self,
+        connection: Linked | None,
+        event: str,
+        data: Any,
+        sid: str,
+        queue: Queue,
+        size: int | None = None,
+    ) -> bool:
         """One event for one socket: recorded, and a fault applied. True: queue it now; False: it was
-        dropped, delivered in process, or will be queued after a fault's delay."""
+        dropped, delivered in process, or will be queued after a fault's delay. ``size``: the record's
+        measure of ``data``, when known (one payload sent to many sockets)."""
         if connection is None:
             return sid not in self.local
         world = connection.world
@@ -84,11 +94,15 @@ class CenterKit:
         if injection.drop:
             return False
         delay_ms = round(injection.latency_s * 1000)
-        world.live.record(event, connection.user_id, sid, data, time.time(), delay_ms)
+        world.live.record(event, connection.user_id, sid, data, time.time(), delay_ms, size)
         deliver = self.local.get(sid)
         if deliver is None and not injection.latency_s:
             return True
-        send = partial(deliver, event, data) if deliver is not None else partial(queue, event, data, sid)
+        if deliver is not None:
+            # Its own copy: one payload serves every socket, and a test may change what it received.
+            send = partial(deliver, event, copy.deepcopy(data))
+        else:
+            send = partial(queue, event, data, sid)
         if injection.latency_s:
             timer = threading.Timer(injection.latency_s, send)
             timer.daemon = True

@@ -17,31 +17,76 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
 
 from roqmock.api.errors import logger
+from roqmock.journal import weight
 
-__all__ = ["MAX_ATTACHMENTS", "BoundedPacket", "FloodGuard", "Outboxes"]
+__all__ = ["MAX_ATTACHMENTS", "BoundedPacket", "FloodGuard", "Frame", "Outboxes", "Transport"]
 
 # The most binary attachments one Socket.IO packet may announce (python-socketio allows 10 digits' worth,
 # and buffers every frame until they have all come). ROQ's UI sends none: files go over HTTP.
 MAX_ATTACHMENTS = 10
 
-# Sends one event to one socket, returning once the transport has taken it (so a socket that does not
-# read holds its backlog here, where it is counted, not in the transport's unbounded queue).
-Emit = Callable[[str, Any, str], Awaitable[None]]
+
+class Frame:
+    """One event as it goes out: its name and data, and its Engine.IO packets, encoded once however many
+    sockets it goes to (Engine.IO packets cache their own encoding, so one object serves every socket)."""
+
+    __slots__ = ("_packets", "_size", "data", "event")
+
+    def __init__(self, event: str, data: Any) -> None:
+        self.event = event
+        self.data = data
+        self._packets: list[eio_packet.Packet] | None = None
+        self._size: int | None = None
+
+    @property
+    def size(self) -> int:
+        """About how many bytes its data holds (the live record's measure), counted once."""
+        if self._size is None:
+            self._size = weight(self.data)
+        return self._size
+
+    def packets(self, namespace: str) -> list[eio_packet.Packet]:
+        if self._packets is None:
+            encoded = BoundedPacket(
+                sio_packet.EVENT, namespace=namespace, data=[self.event, self.data]
+            ).encode()
+            parts = encoded if isinstance(encoded, list) else [encoded]
+            self._packets = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
+        return self._packets
+
+
+class Transport(Protocol):
+    """Where an outbox's events go: a socket's own transport queue, drained by its writer."""
+
+    def hand(self, sid: str, frames: list[Frame]) -> None:
+        """Put ``frames`` in ``sid``'s transport queue, in order (on the event loop, never waiting)."""
+
+    def offer(self, sid: str, frame: Frame) -> bool:
+        """Hand ``frame`` over if the writer has taken everything before it; False: it has not."""
+
+    def taken(self, sid: str) -> bool:
+        """Whether ``sid``'s writer has taken all it was handed (or ``sid`` has no transport any more)."""
+
+    async def all_taken(self, sid: str) -> None:
+        """Return once ``sid``'s writer has taken all it was handed."""
+
+
 # Called on the event loop when a socket's outbox overflows.
 Overflow = Callable[[str], Awaitable[None]]
-# An outbox entry that is no event: its future is resolved once every event queued before it has left.
-FLUSH = ""
 
 
 @dataclass(slots=True)
 class _Box:
     sid: str
-    items: deque[tuple[str, Any]] = field(default_factory=deque)
+    # Events, and the futures of flushed(): resolved once every event before them has been handed over.
+    items: deque[Frame | asyncio.Future[None]] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
@@ -49,9 +94,14 @@ class _Box:
 
 
 class Outboxes:
-    def __init__(self, emit: Emit, overflow: Overflow, *, limit: int) -> None:
+    """One outbox per socket. An event goes straight to the socket's transport queue while its writer
+    has taken everything before it (the common case: no task switch, no wait); otherwise it waits here,
+    counted, and the box's task hands over all that waits at once when the writer has caught up. So the
+    transport holds at most one batch, and a socket that does not read keeps its backlog here."""
+
+    def __init__(self, transport: Transport, overflow: Overflow, *, limit: int) -> None:
         self.limit = limit
-        self._emit = emit
+        self._transport = transport
         self._overflow = overflow
         self._boxes: dict[str, _Box] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -77,20 +127,23 @@ class Outboxes:
             box.items.clear()
         self._on_loop(lambda: box.task.cancel() if box.task is not None else None)
 
-    def put(self, sid: str, event: str, data: Any) -> None:
+    def put(self, sid: str, frame: Frame) -> None:
         """Queue one event for ``sid`` (from any thread); dropped sockets hear nothing more."""
         box = self._boxes.get(sid)
         if box is None:
             return
+        on_loop = threading.get_ident() == self._loop_thread
         with box.lock:
             if box.closed:
                 return
+            if on_loop and not box.items and self._transport.offer(sid, frame):
+                return  # handed under the lock: no other thread's event overtakes it
             if len(box.items) >= self.limit:
                 box.closed = True
                 box.items.clear()
                 overflowed = True
             else:
-                box.items.append((event, data))
+                box.items.append(frame)
                 overflowed = False
         if overflowed:
             logger.warning("socket %s read too slowly: %d events queued, disconnecting it", sid, self.limit)
@@ -106,9 +159,9 @@ class Outboxes:
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         with box.lock:
-            if box.closed:
+            if box.closed or not box.items:
                 return
-            box.items.append((FLUSH, done))
+            box.items.append(done)
         box.wake.set()
         with contextlib.suppress(TimeoutError):  # a socket that reads nothing: answer anyway
             await asyncio.wait_for(done, timeout_s)
@@ -147,20 +200,22 @@ class Outboxes:
             await box.wake.wait()
             box.wake.clear()
             while True:
+                if not self._transport.taken(box.sid):
+                    await self._transport.all_taken(box.sid)
                 with box.lock:
                     if not box.items:
                         break
-                    event, data = box.items.popleft()
-                if event == FLUSH:
-                    if not data.done():
-                        data.set_result(None)
-                    continue
-                try:
-                    await self._emit(event, data, box.sid)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    logger.exception("could not emit %s to socket %s", event, box.sid)
+                    batch = list(box.items)
+                    box.items.clear()
+                    frames = [item for item in batch if isinstance(item, Frame)]
+                    try:
+                        if frames:
+                            self._transport.hand(box.sid, frames)
+                    except Exception:
+                        logger.exception("could not send %d events to socket %s", len(frames), box.sid)
+                for item in batch:
+                    if not isinstance(item, Frame) and not item.done():
+                        item.set_result(None)
 
 
 class FloodGuard:

@@ -267,7 +267,11 @@ def test_replies_forwards_and_mentions(server: RoqServer) -> None:
                 forward = await bob.next("messageReceived")
             assert forward["forwardFromId"] == secret and forward["forwardFrom"] is None
             assert private not in json.dumps(bob.events)
-            # Alice may read the original: she sees it.
+            # Alice may read the original: she sees it, live (one event, two views of it) and listed.
+            heard = await alice.next("messageReceived")
+            while heard["body"] != "FYI":
+                heard = await alice.next("messageReceived")
+            assert heard["forwardFrom"]["body"] == "Between us"
             listed = await alice.call(
                 "messageList", {"conversationId": world["pair"], "limit": 20, "offset": 0}
             )

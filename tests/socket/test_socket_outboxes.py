@@ -7,22 +7,32 @@ import threading
 from typing import Any
 
 from roqmock.http.socket import MessageCenter
-from roqmock.http.socket_limits import FloodGuard, Outboxes
+from roqmock.http.socket_limits import FloodGuard, Frame, Outboxes
 from roqmock.mock import RoqMock
 
 
 class Recorder:
-    """An emit that records, or that never returns (a socket whose transport does not take anything)."""
+    """A transport that records, or whose writer never takes anything after its first batch."""
 
     def __init__(self, *, stuck: bool = False) -> None:
         self.sent: list[tuple[str, Any, str]] = []
         self.dropped: list[str] = []
         self.stuck = stuck
 
-    async def emit(self, event: str, data: Any, sid: str) -> None:
-        self.sent.append((event, data, sid))
-        if self.stuck:
-            await asyncio.Event().wait()
+    def hand(self, sid: str, frames: list[Frame]) -> None:
+        self.sent += [(frame.event, frame.data, sid) for frame in frames]
+
+    def offer(self, sid: str, frame: Frame) -> bool:
+        if not self.taken(sid):
+            return False
+        self.hand(sid, [frame])
+        return True
+
+    def taken(self, sid: str) -> bool:
+        return not (self.stuck and self.sent)
+
+    async def all_taken(self, sid: str) -> None:
+        await asyncio.Event().wait()
 
     async def overflow(self, sid: str) -> None:
         self.dropped.append(sid)
@@ -39,12 +49,12 @@ def test_events_leave_in_the_order_they_were_queued_whatever_the_thread() -> Non
     recorder = Recorder()
 
     async def scenario() -> None:
-        boxes = Outboxes(recorder.emit, recorder.overflow, limit=10)
+        boxes = Outboxes(recorder, recorder.overflow, limit=10)
         boxes.open("a")
-        worker = threading.Thread(target=boxes.put, args=("a", "messageReceived", "from graphql"))
+        worker = threading.Thread(target=boxes.put, args=("a", Frame("messageReceived", "from graphql")))
         worker.start()
         worker.join()
-        boxes.put("a", "messageReceived", "from the socket")
+        boxes.put("a", Frame("messageReceived", "from the socket"))
         await _settle()
         boxes.close("a")
 
@@ -56,17 +66,17 @@ def test_a_full_outbox_drops_its_socket_and_only_its_socket() -> None:
     stuck, reading = Recorder(stuck=True), Recorder()
 
     async def scenario() -> None:
-        boxes = Outboxes(stuck.emit, stuck.overflow, limit=3)
-        others = Outboxes(reading.emit, reading.overflow, limit=3)
+        boxes = Outboxes(stuck, stuck.overflow, limit=3)
+        others = Outboxes(reading, reading.overflow, limit=3)
         boxes.open("slow")
         others.open("fast")
-        for index in range(1 + 3):  # one taken by the stuck transport, three queued
-            boxes.put("slow", "e", index)
-            others.put("fast", "e", index)
+        for index in range(1 + 3):  # one handed to the stuck transport, three queued
+            boxes.put("slow", Frame("e", index))
+            others.put("fast", Frame("e", index))
             await _settle()
         assert stuck.dropped == []
-        boxes.put("slow", "e", "one too many")
-        boxes.put("slow", "e", "after the drop")
+        boxes.put("slow", Frame("e", "one too many"))
+        boxes.put("slow", Frame("e", "after the drop"))
         await _settle()
         assert stuck.dropped == ["slow"]
         assert boxes.pending("slow") == 0
@@ -83,10 +93,10 @@ def test_a_closed_outbox_sends_nothing_more() -> None:
     recorder = Recorder()
 
     async def scenario() -> None:
-        boxes = Outboxes(recorder.emit, recorder.overflow, limit=3)
+        boxes = Outboxes(recorder, recorder.overflow, limit=3)
         boxes.open("a")
         boxes.close("a")
-        boxes.put("a", "e", "late")
+        boxes.put("a", Frame("e", "late"))
         await _settle()
 
     asyncio.run(scenario())
@@ -119,3 +129,49 @@ def test_an_event_from_a_socket_already_dropped_gets_an_error_ack() -> None:
             "variables": {},
         }
     }
+
+
+class Gate(Recorder):
+    """A transport whose writer takes what it was handed only when the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[Any]] = []
+        self.untaken = False
+        self.gate = asyncio.Event()
+
+    def hand(self, sid: str, frames: list[Frame]) -> None:
+        super().hand(sid, frames)
+        self.batches.append([frame.data for frame in frames])
+        self.untaken = True
+
+    def taken(self, sid: str) -> bool:
+        return not self.untaken
+
+    async def all_taken(self, sid: str) -> None:
+        await self.gate.wait()
+        self.gate.clear()
+        self.untaken = False
+
+
+def test_what_waits_for_the_writer_leaves_in_one_batch_in_order() -> None:
+    """An event goes straight to a writer that has taken everything; while it has not, events wait in the
+    outbox (counted) and leave together, in order, once it has."""
+    gate = Gate()
+
+    async def scenario() -> None:
+        boxes = Outboxes(gate, gate.overflow, limit=10)
+        boxes.open("a")
+        boxes.put("a", Frame("e", 0))
+        assert gate.batches == [[0]]  # at once: the writer had taken everything
+        for index in (1, 2, 3):
+            boxes.put("a", Frame("e", index))
+        await _settle()
+        assert boxes.pending("a") == 3
+        gate.gate.set()
+        await _settle()
+        assert gate.batches == [[0], [1, 2, 3]]
+        assert boxes.pending("a") == 0
+        boxes.close("a")
+
+    asyncio.run(scenario())

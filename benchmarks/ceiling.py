@@ -79,10 +79,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     sock.bind(("127.0.0.1", args.port))
     sock.listen(2048)
     print(f"ceiling listening at http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    # roqmock serve's options (roqmock/cli.py): its protocol class, no access log, no proxy headers,
-    # no server header, uvicorn's default event loop.
+    serve_on(app(load_answers(args.answers)), sock)
+
+
+def serve_on(asgi_app: Any, sock: socket.socket) -> None:
+    """Serve ``asgi_app`` on ``sock`` with roqmock serve's options (roqmock/cli.py): its protocol class, no
+    access log, no proxy headers, no server header, uvicorn's default event loop."""
     config = uvicorn.Config(
-        app(load_answers(args.answers)),
+        asgi_app,
         log_level="warning",
         access_log=False,
         proxy_headers=False,

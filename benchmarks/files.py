@@ -19,14 +19,14 @@ import sys
 import tempfile
 import tracemalloc
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from benchmarks import servers, table, wrk
+from benchmarks import http, servers, table, wrk
 from benchmarks.plan import Plan
 from benchmarks.table import Row, Section, Target
 from benchmarks.timing import median
@@ -64,18 +64,7 @@ def payload() -> bytes:
 # ---------------------------------------------------------------- download throughput
 
 
-@dataclass(slots=True)
-class Runs:
-    results: list[wrk.WrkResult] = field(default_factory=list)
-
-    @property
-    def failure(self) -> str:
-        return next((result.failure for result in self.results if result.failure), "")
-
-    def median(self, figure: str) -> float | None:
-        if self.failure or not self.results:
-            return None
-        return median([getattr(result, figure) for result in self.results])
+Runs = http.Runs  # one server's wrk runs across rounds, as the HTTP part keeps them
 
 
 def check(url: str, data: bytes) -> httpx.Response:
@@ -328,24 +317,13 @@ def ceiling_app(data: bytes, headers: Mapping[str, str]) -> Callable[[Message, A
 
 
 def serve_ceiling(data_path: Path, headers_path: Path) -> None:
-    import uvicorn
-
+    from benchmarks.ceiling import serve_on
     from roqmock.cli import bind_socket
-    from roqmock.http.wire import CoalescingHttpToolsProtocol
 
     app = ceiling_app(data_path.read_bytes(), json.loads(headers_path.read_text()))
     sock = bind_socket("127.0.0.1", 0)
     print(f"ceiling listening at http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    # roqmock serve's own uvicorn configuration (roqmock/cli.py), the app aside.
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-        http=CoalescingHttpToolsProtocol,
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+    serve_on(app, sock)  # roqmock serve's own uvicorn configuration, the app aside
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -588,7 +588,7 @@ def _uvicorn_options(module: Path, function: str) -> dict[str, str]:
 def test_the_ceiling_runs_on_roqmock_serve_s_uvicorn_options() -> None:
     """If ``roqmock serve`` changes its uvicorn setup (protocol, loop, ...), the ceiling must follow."""
     serve = _uvicorn_options(ROOT / "roqmock" / "cli.py", "serve")
-    ceiling = _uvicorn_options(ROOT / "benchmarks" / "ceiling.py", "main")
+    ceiling = _uvicorn_options(ROOT / "benchmarks" / "ceiling.py", "serve_on")
     # Only what does not touch an HTTP answer may differ: logging, and the WebSocket options.
     for options in (serve, ceiling):
         for name in ("log_level", "ws_max_size", "ws_per_message_deflate"):

@@ -18,6 +18,7 @@ from benchmarks import table
 from benchmarks.plan import Plan
 from benchmarks.table import Row, Section, Target
 from benchmarks.timing import median
+from roqmock.testing import stop_process
 
 SERVE_TARGET_S = 0.5
 PLUGIN_TARGET_S = 0.2
@@ -64,12 +65,7 @@ def serve_s() -> float:
                 raise StartupError("roqmock serve never answered /__roqmock/health")
             time.sleep(0.002)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _healthy(host: str, port: int) -> bool:

@@ -336,9 +336,10 @@ class RoqMock:
         operation_name = body.get("operationName") if isinstance(body, dict) else None
         injection = NO_INJECTION
         content: bytes | None = None
+        selected, query = self.engine.selection(body)
         key = (
             self.answers.key(body, user_id, client_graph=mutations is not None, base_url=base_url)
-            if self.engine.is_query(body)
+            if query
             else None
         )
         world = self.store.world
@@ -346,7 +347,7 @@ class RoqMock:
         try:
             if kept is None:
                 actor = self.service.actor_for(user_id)
-            fields = self.engine.root_fields(body)
+            fields = selected
             injection = self.faults.draw(fields)
             if injection.error is not None:
                 raise injection.error

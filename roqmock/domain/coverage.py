@@ -53,7 +53,9 @@ class Coverage:
 
     def record(self, rule: str, *, allowed: bool) -> None:
         with self._lock:
-            tally = self._tallies.setdefault(rule, Tally())
+            tally = self._tallies.get(rule)
+            if tally is None:
+                tally = self._tallies[rule] = Tally()
             if allowed:
                 tally.allowed += 1
             else:

@@ -94,6 +94,19 @@ NO_PERMISSION = "none"
 
 
 def rule_name(entity: Entity | str, operation: Operation | str, scope: Scope | str | None) -> str:
+    key = (entity, operation, scope)
+    name = _RULE_NAMES.get(key)
+    if name is None:
+        name = _rule_name(entity, operation, scope)
+        if len(_RULE_NAMES) < 4096:  # the rules are few; a bound all the same
+            _RULE_NAMES[key] = name
+    return name
+
+
+_RULE_NAMES: dict[tuple[Any, Any, Any], str] = {}
+
+
+def _rule_name(entity: Entity | str, operation: Operation | str, scope: Scope | str | None) -> str:
     entity_name = entity.value if isinstance(entity, Entity) else entity
     operation_name = operation.value if isinstance(operation, Operation) else operation
     if scope is None:

@@ -248,7 +248,9 @@ class ChatService:
             self._user(author_id)
             replied = self._linked_message(actor, conversation, reply_id, forward=False)
             forwarded = self._linked_message(actor, conversation, forward_from_id, forward=True)
-            mentioned = tuple(dict.fromkeys(user_id.lower() for user_id in mentioned_ids))
+            mentioned: tuple[str, ...] = ()
+            if mentioned_ids:
+                mentioned = tuple(dict.fromkeys(user_id.lower() for user_id in mentioned_ids))
             members = self.world.members_by_conversation[conversation.id]
             for user_id in mentioned:
                 if user_id not in members:

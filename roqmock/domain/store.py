@@ -473,19 +473,17 @@ class World:
             self.file_bytes_total += len(data)
 
     def holds_id(self, record_id: str) -> bool:
-        return any(
-            record_id in records
-            for records in (
-                self.messages,
-                self.members,
-                self.conversations,
-                self.tags,
-                self.users,
-                self.files,
-                self.tenants,
-                self.file_categories,
-                self.file_associations,
-            )
+        # Spelt out rather than any() over a tuple: every write asks, and this is a third of the cost.
+        return (
+            record_id in self.messages
+            or record_id in self.members
+            or record_id in self.conversations
+            or record_id in self.tags
+            or record_id in self.users
+            or record_id in self.files
+            or record_id in self.tenants
+            or record_id in self.file_categories
+            or record_id in self.file_associations
         )
 
     def members_of(self, conversation_id: str) -> Iterable[ConversationUser]:

@@ -44,7 +44,7 @@ def world_of(mock: RoqMock, request: Request, path: str) -> RoqMock:
         name = environment
     elif not mock.has_session(name):
         if environment is None:
-            raise refusal
+            raise refusal or Unauthorized("Missing roq-platform-authorization token")
         if environment not in (mock.settings.environment_id, name):
             raise Unauthorized("Invalid environment id or api key", error_code="INVALID_API_KEY")
     return mock.session(name)
@@ -61,9 +61,10 @@ def existing_world(mock: RoqMock, request: Request) -> RoqMock | None:
     return mock.existing_session(name)
 
 
-def _environment(mock: RoqMock, request: Request, path: str) -> tuple[str | None, RoqError]:
+def _environment(mock: RoqMock, request: Request, path: str) -> tuple[str | None, RoqError | None]:
     """The environment id the request's valid credentials agree on (``None`` if none, or if they
-    disagree), and the refusal of its first bad credential."""
+    disagree), and the refusal of its first bad credential (``None``: there was none, and the refusal
+    is of a missing token, made only when it is raised)."""
     named: set[str] = set()
     refusals: list[RoqError] = []
     server_header = request.header(SERVER_HEADER)
@@ -86,9 +87,7 @@ def _environment(mock: RoqMock, request: Request, path: str) -> tuple[str | None
             refusals.append(error)
     if len(named) > 1:
         refusals.append(Unauthorized("The token belongs to another environment"))
-    if not refusals:
-        refusals.append(Unauthorized("Missing roq-platform-authorization token"))
-    return (next(iter(named)) if len(named) == 1 else None), refusals[0]
+    return (next(iter(named)) if len(named) == 1 else None), refusals[0] if refusals else None
 
 
 def check_server_header(mock: RoqMock, request: Request) -> str:

@@ -116,7 +116,9 @@ class LiveRecord:
     def __init__(self, capacity: int = DEFAULT_CAPACITY, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.capacity = capacity
         self.max_bytes = max_bytes
-        self._emitted: deque[tuple[Emission, int]] = deque()
+        # Each event as its fields and its weight: the Emission is made when a test asks (a message to
+        # 50 members is 50 records, and a frozen dataclass costs more to make than the rest of a record).
+        self._emitted: deque[tuple[tuple[int, str, str, str, Any, float, int], int]] = deque()
         self._bytes = 0
         self._sequence = 0
         self._sockets: dict[str, SocketInfo] = {}
@@ -133,25 +135,27 @@ class LiveRecord:
         timestamp: float,
         delay_ms: int = 0,
         size: int | None = None,
-    ) -> Emission:
+    ) -> None:
         """``size``: ``weight(data)``, when the caller has it already (one payload sent to many)."""
         size = weight(data) if size is None else size
         with self._lock:
             self._sequence += 1
-            emission = Emission(self._sequence, event, to, sid, data, timestamp, delay_ms)
-            self._emitted.append((emission, size))
+            self._emitted.append(((self._sequence, event, to, sid, data, timestamp, delay_ms), size))
             self._bytes += size
             while len(self._emitted) > 1 and (
                 len(self._emitted) > self.capacity or self._bytes > self.max_bytes
             ):
                 self._bytes -= self._emitted.popleft()[1]
-            return emission
 
     def emitted(self, event: str | None = None, *, to: str | None = None) -> list[Emission]:
         """What was sent, oldest first: of ``event``, to ``to`` (a user id)."""
         with self._lock:
-            held = [emission for emission, _ in self._emitted]
-        return [e for e in held if (event is None or e.event == event) and (to is None or e.to == to)]
+            held = [fields for fields, _ in self._emitted]
+        return [
+            Emission(*fields)
+            for fields in held
+            if (event is None or fields[1] == event) and (to is None or fields[2] == to)
+        ]
 
     def clear(self) -> None:
         with self._lock:

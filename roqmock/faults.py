@@ -204,6 +204,8 @@ class Faults:
 
     def draw(self, fields: tuple[str, ...]) -> Injection:
         """What to inject into a request selecting ``fields``: the first matching fault that fires."""
+        if not self._faults:
+            return NO_INJECTION  # the usual case, without the lock
         with self._lock:
             for fault in self._faults:
                 if fault.operation is None or (fault.operation != "*" and fault.operation not in fields):

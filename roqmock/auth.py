@@ -12,8 +12,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from roqmock.domain.errors import BadRequest, Unauthorized
 
 # ROQ's two credential headers, and roqmock's own for naming a session.
@@ -157,6 +155,8 @@ class TokenAuthority:
         }
         if tenant_id is not None:
             claims["tenantId"] = tenant_id
+        import jwt  # here: PyJWT's import is a twentieth of serve's start, and no token is needed to start
+
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     # ------------------------------------------------------------ verifying
@@ -174,6 +174,8 @@ class TokenAuthority:
         return claims
 
     def _decode(self, token: str) -> Claims:
+        import jwt  # see issue(); a token once checked is not decoded again (verify's cache)
+
         try:
             claims = jwt.decode(
                 token,

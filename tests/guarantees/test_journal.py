@@ -64,6 +64,61 @@ def test_the_journal_keeps_the_newest_calls_within_both_bounds(
         assert len(held) + 1 > capacity or journal.bytes_held + older > max_bytes
 
 
+OPERATIONS = ("conversations", "createMessage", "sendMessage")
+CALLERS = ("super-admin", "user-a", "user-b")
+entries = st.tuples(
+    st.sampled_from(OPERATIONS),
+    st.lists(st.sampled_from(OPERATIONS), max_size=2, unique=True),
+    st.sampled_from(CALLERS),
+    st.sampled_from([None, "FORBIDDEN"]),
+    st.sampled_from(["graphql", "socket"]),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    calls=st.lists(entries, max_size=12),
+    operation=st.none() | st.sampled_from(OPERATIONS),
+    caller=st.none() | st.sampled_from(CALLERS),
+    ok=st.none() | st.booleans(),
+    transport=st.none() | st.sampled_from(["graphql", "socket"]),
+)
+def test_each_filter_of_calls_reads_the_field_it_names(
+    calls: list[tuple[str, list[str], str, str | None, str]],
+    operation: str | None,
+    caller: str | None,
+    ok: bool | None,
+    transport: str | None,
+) -> None:
+    # The journal keeps each call as its fields and filters on them before it makes the Calls.
+    journal = Journal()
+    for index, (name, fields, who, error_code, via) in enumerate(calls):
+        journal.record(
+            operation=name,
+            fields=tuple(fields),
+            caller=who,
+            variables={"index": index},
+            status=200 if error_code is None else 403,
+            error_code=error_code,
+            duration_ms=float(index),
+            timestamp=float(index),
+            transport=via,
+        )
+    expected = [
+        call
+        for call in journal.calls()
+        if (operation is None or call.operation == operation or operation in call.fields)
+        and (caller is None or call.caller == caller)
+        and (ok is None or call.ok == ok)
+        and (transport is None or call.transport == transport)
+    ]
+    assert journal.calls(operation, caller=caller, ok=ok, transport=transport) == expected
+    assert [call.variables["index"] for call in journal.calls()] == list(range(len(calls)))
+    assert [(c.operation, list(c.fields), c.caller, c.error_code, c.transport) for c in journal.calls()] == [
+        (name, fields, who, error_code, via) for name, fields, who, error_code, via in calls
+    ]
+
+
 def test_weight_counts_the_strings_of_keys_values_and_lists() -> None:
     small = weight({"a": "x"})
     assert weight({"a": "x" * 1001}) == small + 1000

@@ -22,6 +22,20 @@ def test_the_record_keeps_the_last_events_by_count() -> None:
     assert [e.to for e in record.emitted(to="user-3")] == ["user-3"]
 
 
+def test_what_was_sent_reads_back_field_for_field_and_filters_by_event_and_user() -> None:
+    record = LiveRecord()
+    record.record("messageReceived", "a", "sid-a", {"n": 1}, 10.0)
+    record.record("userTyping", "a", "sid-a", {"n": 2}, 11.0, delay_ms=5)
+    record.record("messageReceived", "b", "sid-b", {"n": 3}, 12.0)
+    typing = record.emitted("userTyping")
+    assert [(e.sequence, e.event, e.to, e.sid, e.data, e.timestamp, e.delay_ms) for e in typing] == [
+        (2, "userTyping", "a", "sid-a", {"n": 2}, 11.0, 5)
+    ]
+    assert [e.data["n"] for e in record.emitted("messageReceived")] == [1, 3]
+    assert [e.data["n"] for e in record.emitted("messageReceived", to="b")] == [3]
+    assert record.emitted("userTyping", to="b") == []
+
+
 def test_the_record_keeps_the_last_events_by_weight_and_always_the_newest() -> None:
     record = LiveRecord(max_bytes=1000)
     record.record("messageReceived", "a", "sid", {"body": "x" * 400}, time.time())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import json
 import math
 import re
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from benchmarks import files, http, live, servers, table, worlds, wrk
+from benchmarks import files, http, layers, live, servers, table, worlds, wrk
 from benchmarks.__main__ import parts
 from benchmarks.plan import Plan
 from benchmarks.table import Row, Target
@@ -638,3 +639,19 @@ def test_the_growing_world_keeps_a_full_busy_page_and_creation_order() -> None:
         filter={"conversationId": {"equalTo": grown.busy_conversation_id}}, limit=50
     )["messages"]
     assert member_page["totalCount"] == len(busy) and len(member_page["data"]) == 50
+
+
+def test_the_layers_of_create_message_each_write_and_their_own_times_add_up() -> None:
+    mock, calls = layers.calls()
+    before = len(mock.store.world.messages)
+    for call in calls:
+        call()
+    # every layer, down to the domain alone, writes a message: none is timed doing nothing
+    assert len(mock.store.world.messages) == before + len(layers.LAYERS)
+    measured = layers.measure(rounds=1, batch=3)
+    assert [layer.name for layer in measured] == [name for name, _ in layers.LAYERS]
+    assert all(layer.ns > 0 for layer in measured)
+    for outer, inner in itertools.pairwise(measured):
+        assert outer.own_ns == outer.ns - inner.ns
+    assert measured[-1].own_ns == measured[-1].ns
+    assert layers.table(measured).count("\n") == len(layers.LAYERS) + 1

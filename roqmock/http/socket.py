@@ -35,7 +35,7 @@ from roqmock.domain.roles import Entity, Operation
 from roqmock.domain.specs import conversation_spec
 from roqmock.http.callers import check_user_token
 from roqmock.http.socket_kit import CenterKit, session_of
-from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Frame, Outboxes
+from roqmock.http.socket_limits import BoundedPacket, FloodGuard, Frame, Outboxes, TransportQueue
 from roqmock.mock import RoqMock
 
 __all__ = ["NAMESPACE", "SOCKET_PATH", "MessageCenter"]
@@ -94,6 +94,8 @@ class MessageCenter:
             logger=False,
             engineio_logger=False,
         )
+        # Engine.IO's public hook for the queue each socket's writer drains (socket_limits.py says why).
+        self.server.eio.create_queue = TransportQueue
         self.connections: dict[str, Connection] = {}
         self.kit = CenterKit()  # the record, faults and in-process sockets of tests (socket_kit.py)
         self._subscribed: set[int] = set()  # id() of the worlds whose events this center hears

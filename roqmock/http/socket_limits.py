@@ -26,7 +26,15 @@ from socketio import packet as sio_packet
 from roqmock.api.errors import logger
 from roqmock.journal import weight
 
-__all__ = ["MAX_ATTACHMENTS", "BoundedPacket", "FloodGuard", "Frame", "Outboxes", "Transport"]
+__all__ = [
+    "MAX_ATTACHMENTS",
+    "BoundedPacket",
+    "FloodGuard",
+    "Frame",
+    "Outboxes",
+    "Transport",
+    "TransportQueue",
+]
 
 # The most binary attachments one Socket.IO packet may announce (python-socketio allows 10 digits' worth,
 # and buffers every frame until they have all come). ROQ's UI sends none: files go over HTTP.
@@ -60,6 +68,75 @@ class Frame:
             parts = encoded if isinstance(encoded, list) else [encoded]
             self._packets = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
         return self._packets
+
+
+class TransportQueue:
+    """A socket's Engine.IO queue (its writer sends what it holds): ``asyncio.Queue``'s FIFO, unbounded,
+    whose ``get()`` is a future rather than a coroutine.
+
+    Engine.IO's writer waits with ``asyncio.wait_for(queue.get(), ...)``, which wraps a coroutine in a task
+    of its own: one task made and run per wait, per socket, per message heard (a message to 50 members is
+    50 of them). A future needs none, and one already resolved (the writer was behind) is not waited on.
+    Items go to waiting getters in the order they wait, as ``asyncio.Queue`` gives them.
+    """
+
+    __slots__ = ("_finished", "_getters", "_items", "_unfinished")
+
+    def __init__(self) -> None:
+        self._items: deque[Any] = deque()
+        self._getters: deque[asyncio.Future[Any]] = deque()
+        self._unfinished = 0
+        self._finished: asyncio.Event | None = None
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def full(self) -> bool:
+        return False
+
+    def put_nowait(self, item: Any) -> None:
+        self._unfinished += 1
+        if self._finished is not None:
+            self._finished.clear()
+        getters = self._getters
+        while getters:
+            getter = getters.popleft()
+            if not getter.done():  # a getter whose wait timed out is cancelled: skipped
+                getter.set_result(item)
+                return
+        self._items.append(item)
+
+    async def put(self, item: Any) -> None:
+        self.put_nowait(item)
+
+    def get_nowait(self) -> Any:
+        if not self._items:
+            raise asyncio.QueueEmpty
+        return self._items.popleft()
+
+    def get(self) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self._items:
+            future.set_result(self._items.popleft())
+        else:
+            self._getters.append(future)
+        return future
+
+    def task_done(self) -> None:
+        if self._unfinished <= 0:
+            raise ValueError("task_done() called too many times")
+        self._unfinished -= 1
+        if self._unfinished == 0 and self._finished is not None:
+            self._finished.set()
+
+    async def join(self) -> None:
+        if self._unfinished:
+            if self._finished is None:
+                self._finished = asyncio.Event()
+            await self._finished.wait()
 
 
 class Transport(Protocol):

@@ -29,7 +29,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -205,6 +205,27 @@ class Rules:
             (user := users.get(user_id)) is not None and user.tenant_id == actor.tenant_id
             for user_id in members
         )
+
+    def member_reads(self, conversation_id: str, entity: Entity) -> Callable[[str], bool]:
+        """Whether a user is a member of the conversation who may read it through ``entity`` (a user the
+        world holds, and :meth:`can_read_conversation`): for one event told to many sockets, so each set of
+        roles is read once. For a member only its roles decide; use it while the world does not change."""
+        members = self.world.members_by_conversation.get(conversation_id, {})
+        users = self.world.users
+        by_roles: dict[tuple[str, ...], bool] = {}
+
+        def reads(user_id: str) -> bool:
+            user = users.get(user_id) if user_id in members else None
+            if user is None:
+                return False
+            roles = tuple(user.role_keys)
+            allowed = by_roles.get(roles)
+            if allowed is None:
+                actor = Actor(user.id, user.tenant_id)
+                allowed = by_roles[roles] = self.can_read_conversation(actor, conversation_id, entity)
+            return allowed
+
+        return reads
 
     def check_manage_conversation(
         self, actor: Actor, conversation: Conversation, operation: Operation

@@ -290,8 +290,9 @@ class MessageCenter:
             return
         entity = Entity.MESSAGE if event.kind in _MESSAGE_KINDS else Entity.CONVERSATION
         frames: dict[Hashable, Frame | None] = {}  # one payload, framed once, per distinct view of it
+        hears = rules.member_reads(conversation.id, entity)
         for connection in listeners:
-            if not _may_hear(world, rules, connection.user_id, conversation.id, entity):
+            if not hears(connection.user_id):
                 continue
             if event.kind is Kind.CONVERSATION_UNREAD_CHANGED and connection.user_id != event.user_id:
                 continue  # a user's own flag
@@ -314,6 +315,7 @@ class MessageCenter:
         """Who left or was removed hears ``memberQuitConversation`` (the UI drops the conversation), who
         joined ``conversationCreated`` (the UI lists it), who stayed ``conversationMembersChanged``."""
         member_ids = list(world.store.world.members_by_conversation.get(conversation.id, {}))
+        hears = rules.member_reads(conversation.id, Entity.CONVERSATION)
         for connection in listeners:
             user_id = connection.user_id
             if user_id in event.removed_ids:
@@ -322,7 +324,7 @@ class MessageCenter:
                     left = {"conversationId": conversation.id, "memberIds": list(event.removed_ids)}
                     self._send("memberQuitConversation", left, connection.sid)
                 continue
-            if not _may_hear(world, rules, user_id, conversation.id, Entity.CONVERSATION):
+            if not hears(user_id):
                 continue
             shapes = Shapes(world, user_id)
             if user_id in event.added_ids:
@@ -704,12 +706,9 @@ class MessageCenter:
             "typing": typing,
             "timestamp": to_iso(datetime.now().astimezone()),
         }
+        hears = rules.member_reads(conversation.id, Entity.MESSAGE)
         for other in list(self.connections.values()):
-            if (
-                other.world is world
-                and other.user_id != connection.user_id
-                and _may_hear(world, rules, other.user_id, conversation.id, Entity.MESSAGE)
-            ):
+            if other.world is world and other.user_id != connection.user_id and hears(other.user_id):
                 self._send("userTyping", relay, other.sid)
         return None
 
@@ -721,8 +720,8 @@ class MessageCenter:
             raise _invalid("conversationId", conversation_id, "conversationId must be a UUID")
         world = connection.world
         conversation = world.store.world.conversations.get(conversation_id.lower())
-        if conversation is None or not _may_hear(
-            world, world.service.rules, connection.user_id, conversation.id, entity
+        if conversation is None or not world.service.rules.member_reads(conversation.id, entity)(
+            connection.user_id
         ):
             raise NotFound.entity("Conversation", conversation_id)
         return conversation
@@ -893,16 +892,6 @@ def _view(world: RoqMock, event: Event, user_id: str) -> Hashable:
 def _actor(world: RoqMock, user_id: str) -> Actor | None:
     user = world.store.world.users.get(user_id)
     return Actor(user.id, user.tenant_id) if user is not None else None
-
-
-def _may_hear(world: RoqMock, rules: Rules, user_id: str, conversation_id: str, entity: Entity) -> bool:
-    """Whether a user hears of a conversation: a member of it who may read it (through ``entity``)."""
-    actor = _actor(world, user_id)
-    return (
-        actor is not None
-        and user_id in world.store.world.members_by_conversation.get(conversation_id, {})
-        and rules.can_read_conversation(actor, conversation_id, entity)
-    )
 
 
 def _may_manage(rules: Rules, actor: Actor, conversation: Conversation, operation: Operation) -> bool:

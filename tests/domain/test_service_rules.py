@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from roqmock.domain.errors import Forbidden, NotFound, RoqError, ValidationError
 from roqmock.domain.lists import ListArgs
@@ -270,3 +272,56 @@ def test_roles_given_at_creation_add_to_the_default_role(service: ChatService) -
     assert user.role_keys == ["user", "auditor"]
     bare = service.create_user(SUPER_ADMIN, reference="s", email="s@example.com", roles=[])
     assert bare.role_keys == ["user"]
+
+
+ROLE_KEYS = ("user", "auditor", "tenant-admin")
+TENANT_1, TENANT_2 = str(uuid.UUID(int=1)), str(uuid.UUID(int=2))
+
+
+@given(
+    users=st.lists(
+        st.tuples(st.lists(st.sampled_from(ROLE_KEYS), unique=True), st.sampled_from([None, TENANT_1, TENANT_2])),
+        min_size=2,
+        max_size=7,
+    ),
+    memberships=st.lists(st.lists(st.integers(0, 6), min_size=2, max_size=4, unique=True), max_size=3),
+)
+@settings(max_examples=60, deadline=None)
+def test_member_reads_answers_as_each_member_s_own_read_check(
+    users: list[tuple[list[str], str | None]], memberships: list[list[int]]
+) -> None:
+    """One event's fan-out reads each set of roles once (Rules.member_reads); whoever it asks about, it
+    answers as the per-user check: a member the world holds who may read the conversation."""
+    from roqmock.domain.roles import DEFAULT_USER_ROLE
+
+    roles = {role.key: role for role in (DEFAULT_USER_ROLE, READ_ALL, TENANT_ADMIN)}
+    service = ChatService(Store(seed=3, roles=roles))
+    ids = []
+    for index, (keys, tenant) in enumerate(users):
+        user = service.create_user(
+            SUPER_ADMIN, reference=f"u{index}", email=f"u{index}@example.com", roles=keys, tenant_id=tenant
+        )
+        if "user" not in keys:
+            service.unassign_roles(SUPER_ADMIN, user.id, ["user"])
+        ids.append(user.id)
+    conversations = []
+    for members in memberships:
+        member_ids = [ids[i % len(ids)] for i in members]
+        conversation = service.create_conversation(
+            SUPER_ADMIN, title="c", owner_id=member_ids[0], member_ids=member_ids
+        )
+        conversations.append(conversation.id)
+    world = service.world
+    rules = service.rules
+    asked = [*ids, str(uuid.uuid4())]  # and a user the world does not hold
+    for conversation_id in conversations:
+        for entity in (Entity.CONVERSATION, Entity.MESSAGE):
+            reads = rules.member_reads(conversation_id, entity)
+            for user_id in asked + asked:  # each asked twice: the second answer comes from what it read
+                user = world.users.get(user_id)
+                expected = (
+                    user is not None
+                    and user_id in world.members_by_conversation[conversation_id]
+                    and rules.can_read_conversation(Actor(user.id, user.tenant_id), conversation_id, entity)
+                )
+                assert reads(user_id) is expected

@@ -191,7 +191,8 @@ class Rules:
         return own
 
     def can_read_conversation(self, actor: Actor, conversation_id: str, entity: Entity) -> bool:
-        """One conversation of :meth:`readable_conversation_ids`, read off its members alone."""
+        """One conversation of :meth:`readable_conversation_ids`, read off its members alone. For a member
+        only its roles decide: :meth:`member_reads` relies on it."""
         scope = self.scope(actor, entity, Operation.READ)
         if scope is Scope.ALL or scope is None:
             return scope is Scope.ALL

@@ -74,10 +74,10 @@ class TransportQueue:
     """A socket's Engine.IO queue (its writer sends what it holds): ``asyncio.Queue``'s FIFO, unbounded,
     whose ``get()`` is a future rather than a coroutine.
 
-    Engine.IO's writer waits with ``asyncio.wait_for(queue.get(), ...)``, which wraps a coroutine in a task
-    of its own: one task made and run per wait, per socket, per message heard (a message to 50 members is
-    50 of them). A future needs none, and one already resolved (the writer was behind) is not waited on.
-    Items go to waiting getters in the order they wait, as ``asyncio.Queue`` gives them.
+    Engine.IO's writer waits with ``asyncio.wait_for(queue.get(), ...)``, which on Python 3.11 wraps a
+    coroutine in a task of its own (3.12's does not): one task made and run per wait, per socket, per message
+    heard (a message to 50 members is 50 of them). A future needs none. Items go to waiting getters in the
+    order they wait, as ``asyncio.Queue`` gives them; a waiting getter is handed its item at once.
     """
 
     __slots__ = ("_finished", "_getters", "_items", "_unfinished")
@@ -174,7 +174,8 @@ class Outboxes:
     """One outbox per socket. An event goes straight to the socket's transport queue while its writer
     has taken everything before it (the common case: no task switch, no wait); otherwise it waits here,
     counted, and the box's task hands over all that waits at once when the writer has caught up. So the
-    transport holds at most one batch, and a socket that does not read keeps its backlog here."""
+    transport holds at most one batch (and the one event a waiting writer was woken with: TransportQueue
+    hands it over at once), and a socket that does not read keeps its backlog here."""
 
     def __init__(self, transport: Transport, overflow: Overflow, *, limit: int) -> None:
         self.limit = limit

@@ -280,7 +280,9 @@ TENANT_1, TENANT_2 = str(uuid.UUID(int=1)), str(uuid.UUID(int=2))
 
 @given(
     users=st.lists(
-        st.tuples(st.lists(st.sampled_from(ROLE_KEYS), unique=True), st.sampled_from([None, TENANT_1, TENANT_2])),
+        st.tuples(
+            st.lists(st.sampled_from(ROLE_KEYS), unique=True), st.sampled_from([None, TENANT_1, TENANT_2])
+        ),
         min_size=2,
         max_size=7,
     ),

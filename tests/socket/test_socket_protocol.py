@@ -234,6 +234,35 @@ def test_a_sent_message_reaches_exactly_the_members_and_is_in_graphql(server: Ro
     assert answer["data"]["messages"]["data"] == [{"body": "Hi Bob", "authorId": world["alice"]}]
 
 
+@pytest.mark.parametrize("transports", [("polling",), ("polling", "websocket")], ids=["polling", "upgrade"])
+def test_messages_arrive_in_order_over_long_polling_and_its_upgrade(
+    server: RoqServer, transports: tuple[str, ...]
+) -> None:
+    """Engine.IO's long polling (and the upgrade from it to a WebSocket) drains the same per-socket queue
+    as a WebSocket's writer: every message arrives, once, in the order it was sent."""
+    world = _world(server)
+    bodies = [f"message {index}" for index in range(12)]
+
+    async def scenario() -> list[str]:
+        token = {"platformtoken": server.token(world["bob"])}
+        bob = await LiveClient(server.url, query=token, transports=transports).connect()
+        try:
+            for body in bodies[:6]:  # a burst: one poll's answer carries several
+                create_message(server, world["pair"], world["alice"], body, as_user=world["alice"])
+            for body in bodies[6:]:  # one at a time, each to a poll that waits
+                await asyncio.sleep(0.05)
+                create_message(server, world["pair"], world["alice"], body, as_user=world["alice"])
+            for _ in bodies:
+                await bob.next("messageReceived")
+            await asyncio.sleep(0.2)  # nothing more arrives
+            assert bob.client.transport() == transports[-1]
+            return [data["body"] for data in bob.named("messageReceived")]
+        finally:
+            await bob.close()
+
+    assert run(scenario()) == bodies
+
+
 def test_a_graphql_message_arrives_live(server: RoqServer) -> None:
     world = _world(server)
 

@@ -37,11 +37,17 @@ class LiveClient:
     next server event of a name, waited for within a bound)."""
 
     def __init__(
-        self, url: str, *, query: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        transports: tuple[str, ...] = ("websocket",),
     ):
         self.url = url
         self.query = dict(query or {})
         self.headers = dict(headers or {})
+        self.transports = list(transports)  # ROQ's UI opens a WebSocket at once; others may poll first
         self.client = socketio.AsyncClient(reconnection=False)
         self.events: list[tuple[str, Any]] = []
         self._arrived = asyncio.Condition()
@@ -66,7 +72,7 @@ class LiveClient:
                 f"{self.url}?{query}" if query else self.url,
                 headers=self.headers,
                 namespaces=[NAMESPACE],
-                transports=["websocket"],
+                transports=self.transports,
                 socketio_path="socket.io",
                 wait_timeout=WAIT_S,
             )

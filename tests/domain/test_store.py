@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 import re
 import uuid
+import warnings
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from roqmock import seed
 from roqmock.domain.clock import Clock, IdSource, is_uuid, parse_iso, to_iso
 from roqmock.domain.permissions import SUPER_ADMIN
 from roqmock.domain.service import ChatService
@@ -137,6 +139,49 @@ def test_same_seed_same_world() -> None:
     other = Store(seed=12)
     seed_world(other, seed=12, size=WorldSize(users=7, conversations=6, messages=50, files=4))
     assert other.world != worlds[0]
+
+
+# The methods a world draws from Faker (roqmock/seed.py).
+FAKER_METHODS = (
+    "company",
+    "first_name",
+    "last_name",
+    "free_email_domain",
+    "phone_number",
+    "timezone",
+    "word",
+    "sentence",
+    "paragraph",
+)
+
+
+def test_the_faker_providers_a_world_loads_answer_as_all_of_fakers_do() -> None:
+    """Seeding loads only the providers it draws from: in every locale Faker has, each method it calls is
+    the same provider's as with all of them loaded, and a world comes out the same."""
+    from faker import Faker
+    from faker.config import AVAILABLE_LOCALES
+
+    assert seed.FAKER_PROVIDERS is not None
+    for locale in AVAILABLE_LOCALES:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # Faker's own: "fr_QC locale is deprecated"
+            everything, these = Faker(locale), Faker(locale, providers=list(seed.FAKER_PROVIDERS))
+        for method in FAKER_METHODS:
+            # Some locales have no phone numbers with all providers either (en_PH): such a world fails alike.
+            assert hasattr(these, method) is hasattr(everything, method), (locale, method)
+            if hasattr(everything, method):
+                provider = type(getattr(everything, method).__self__)
+                assert type(getattr(these, method).__self__) is provider, (locale, method)
+    size = WorldSize(users=9, conversations=6, messages=80, files=6, tenants=3)
+    for locale in ("en_US", "de_DE", "ja_JP", "fr_FR", "pt_BR"):
+        worlds = []
+        for providers in (seed.FAKER_PROVIDERS, None):
+            store = Store(seed=5)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(seed, "FAKER_PROVIDERS", providers)
+                seed_world(store, seed=5, size=size, locale=locale)
+            worlds.append(store.world)
+        assert worlds[0] == worlds[1], locale
 
 
 @settings(max_examples=30, deadline=None)

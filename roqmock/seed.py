@@ -43,7 +43,7 @@ TAGS = ("support", "sales", "urgent", "design", "engineering", "billing", "onboa
 FILE_KINDS = (("pdf", "application/pdf"), ("png", "image/png"), ("txt", "text/plain"), ("csv", "text/csv"))
 # The Faker providers a world draws from, in Faker's own order. Faker's default loads all of its ~25 for
 # the locale (~25 ms of every seeding, serve's start included); these give the same values for a seed.
-FAKER_PROVIDERS: tuple[str, ...] | None = (
+FAKER_PROVIDERS: tuple[str, ...] = (
     "faker.providers.company",
     "faker.providers.date_time",
     "faker.providers.internet",
@@ -103,7 +103,7 @@ def seed_world(store: Store, *, seed: int, size: WorldSize = DEMO, locale: str =
     """Fill ``store``'s world (expected empty) with a world made from ``seed``."""
     from faker import Faker  # here: importing roqmock.seed for its sizes leaves Faker unloaded
 
-    fake = Faker(locale, providers=list(FAKER_PROVIDERS) if FAKER_PROVIDERS is not None else None)
+    fake = Faker(locale, providers=list(FAKER_PROVIDERS))
     fake.seed_instance(seed)
     rng = random.Random(seed)
     book = phrasebook(locale)

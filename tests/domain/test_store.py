@@ -159,9 +159,8 @@ def test_the_faker_providers_a_world_loads_answer_as_all_of_fakers_do() -> None:
     """Seeding loads only the providers it draws from: in every locale Faker has, each method it calls is
     the same provider's as with all of them loaded, and a world comes out the same."""
     from faker import Faker
-    from faker.config import AVAILABLE_LOCALES
+    from faker.config import AVAILABLE_LOCALES, PROVIDERS
 
-    assert seed.FAKER_PROVIDERS is not None
     for locale in AVAILABLE_LOCALES:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # Faker's own: "fr_QC locale is deprecated"
@@ -175,7 +174,7 @@ def test_the_faker_providers_a_world_loads_answer_as_all_of_fakers_do() -> None:
     size = WorldSize(users=9, conversations=6, messages=80, files=6, tenants=3)
     for locale in ("en_US", "de_DE", "ja_JP", "fr_FR", "pt_BR"):
         worlds = []
-        for providers in (seed.FAKER_PROVIDERS, None):
+        for providers in (seed.FAKER_PROVIDERS, tuple(PROVIDERS)):  # these, then all of Faker's
             store = Store(seed=5)
             with pytest.MonkeyPatch.context() as patch:
                 patch.setattr(seed, "FAKER_PROVIDERS", providers)

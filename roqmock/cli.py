@@ -537,13 +537,17 @@ def _freeze_after_full_collection(phase: str, info: dict[str, int]) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    mock = make_mock(args)
     # The seeded world lives as long as the server: keep the cyclic collector from walking it again
-    # and again while requests run (a full collection of a big world takes milliseconds). The young
-    # generations hold what importing and seeding left unreachable; a full collection here would find
-    # no more and walk every module and record first (some 35 ms of serve's start, a demo world's).
-    gc.collect(1)
-    gc.freeze()
+    # and again while requests run (a full collection of a big world takes milliseconds), and while it
+    # is made. Collections while a demo world is made (a full one among them) find only a few thousand
+    # small objects of Faker's and graphql-core's set-up; they are set aside with the world, as a
+    # collection afterwards would have to walk all of it to find them.
+    gc.disable()
+    try:
+        mock = make_mock(args)
+    finally:
+        gc.freeze()
+        gc.enable()
     gc.callbacks.append(_freeze_after_full_collection)
     sock = _listen(args.host, args.port)
     port = sock.getsockname()[1]

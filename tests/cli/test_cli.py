@@ -380,3 +380,68 @@ def test_a_full_collections_survivors_are_set_aside_only_after_a_full_collection
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_serve_makes_its_world_uncollected_sets_it_aside_and_runs_with_the_collector_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The cyclic collector would find next to nothing in a world being made (most of serve's start),
+    so it is off meanwhile; the world is then set aside unwalked, and the server runs with it on, also
+    after a world that could not be made."""
+    collected_while_made: list[int] = []
+    making = False
+    mocks = []
+
+    def made(args: object):  # type: ignore[no-untyped-def]
+        nonlocal making
+        making = True
+        try:
+            mock = make_mock(args)  # type: ignore[arg-type]
+        finally:
+            making = False
+        mocks.append(mock)
+        return mock
+
+    def heard(phase: str, info: dict[str, int]) -> None:
+        if making and phase == "start":
+            collected_while_made.append(info["generation"])
+
+    monkeypatch.setattr(cli, "make_mock", made)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: [sock.close() for sock in sockets])
+    threshold = gc.get_threshold()
+    gc.callbacks.append(heard)
+    gc.unfreeze()
+    try:
+        gc.collect()
+        gc.set_threshold(10)  # a collection every few objects, were the collector on
+        assert main(["serve", "--port", "0", "--users", "30", "--messages", "300"]) == 0
+        assert gc.isenabled() and not collected_while_made
+        (mock,) = mocks
+        young = {id(o) for o in gc.get_objects()}
+        records = [*mock.store.world.users.values(), *mock.store.world.messages.values()]
+        assert len(records) == 331 and not any(id(record) in young for record in records)
+        assert main(["serve", "--port", "0", "--state", str(tmp_path / "missing.json")]) == 2
+        assert gc.isenabled()
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(heard)
+        with contextlib.suppress(ValueError):
+            gc.callbacks.remove(cli._freeze_after_full_collection)
+        gc.unfreeze()
+
+
+def test_the_command_loads_its_modules_uncollected_and_runs_with_the_collector_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from roqmock import __main__ as entry
+
+    monkeypatch.setattr(sys, "argv", ["roqmock", "--version"])
+    handler = signal.getsignal(signal.SIGINT)  # the command ignores Ctrl-C on its way out
+    gc.unfreeze()
+    try:
+        assert entry.main() == 0
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        signal.signal(signal.SIGINT, handler)
+    assert metadata.version("roqmock") in capsys.readouterr().out

@@ -1,0 +1,87 @@
+"""Worlds are made with the cyclic collector off (their records live until a reset and hold no cycles, so
+it would find nothing), and it is back as it was afterwards, whether the world was made or refused."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from roqmock import mock as mock_module
+from roqmock.api.engine import GraphQLEngine
+from roqmock.baseline import Baseline
+from roqmock.config import Settings
+from roqmock.mock import RoqMock
+from roqmock.seed import WorldSize, seed_world
+from roqmock.state import dump_world, load_world
+
+ENGINE = GraphQLEngine()
+SIZE = WorldSize(users=8, conversations=6, messages=120, files=3)
+
+
+class Collections:
+    """The generations of the collections that start while a world is being made."""
+
+    def __init__(self) -> None:
+        self.making = False
+        self.while_making: list[int] = []
+
+    def heard(self, phase: str, info: dict[str, int]) -> None:
+        if self.making and phase == "start":
+            self.while_making.append(info["generation"])
+
+    def watch(self, make: Callable[..., Any]) -> Callable[..., Any]:
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            self.making = True
+            try:
+                return make(*args, **kwargs)
+            finally:
+                self.making = False
+
+        return watched
+
+
+@pytest.fixture
+def collections(monkeypatch: pytest.MonkeyPatch) -> Iterator[Collections]:
+    heard = Collections()
+    monkeypatch.setattr(mock_module, "seed_world", heard.watch(seed_world))
+    monkeypatch.setattr(mock_module, "load_world", heard.watch(load_world))
+    threshold, enabled = gc.get_threshold(), gc.isenabled()
+    gc.callbacks.append(heard.heard)
+    gc.set_threshold(10)  # were the collector on, a collection every few new objects
+    gc.enable()
+    try:
+        yield heard
+    finally:
+        gc.callbacks.remove(heard.heard)
+        gc.set_threshold(*threshold)
+        (gc.enable if enabled else gc.disable)()
+
+
+def test_no_collection_runs_while_a_world_is_seeded_loaded_or_reset_to(collections: Collections) -> None:
+    seeded = RoqMock(Settings(), baseline=Baseline(seed=3, size=SIZE), engine=ENGINE)
+    assert len(seeded.store.world.messages) == 120
+    state = dump_world(seeded.store.world)
+    loaded = RoqMock(Settings(), baseline=Baseline(state=state), engine=ENGINE)
+    assert dump_world(loaded.store.world) == state
+    loaded.load_state(state)
+    seeded.reset(Baseline(seed=4, size=SIZE))
+    assert dump_world(seeded.store.world) != state
+    assert collections.while_making == [] and gc.isenabled()
+
+
+def test_the_collector_is_back_after_a_refused_state(collections: Collections) -> None:
+    mock = RoqMock(Settings(), baseline=Baseline(seed=3, size=SIZE), engine=ENGINE)
+    state = dump_world(mock.store.world)
+    state["messages"][0]["conversationId"] = "00000000-0000-4000-8000-000000000000"
+    with pytest.raises(ValueError):
+        mock.load_state(state)
+    assert collections.while_making == [] and gc.isenabled()
+
+
+def test_a_collector_the_host_turned_off_stays_off(collections: Collections) -> None:
+    gc.disable()
+    RoqMock(Settings(), baseline=Baseline(seed=3, size=SIZE), engine=ENGINE)
+    assert not gc.isenabled()

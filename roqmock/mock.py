@@ -99,18 +99,46 @@ class Outcome:
     content: bytes | None = None
 
 
+class _Collector:
+    """Who holds the cyclic collector off. It is one switch for the whole process, and worlds may be made
+    in several threads at once: the first to hold it notes whether it was on, the last to let go puts it
+    back so. (Code that turns it on or off meanwhile, outside roqmock, is not guarded against.)"""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._was_enabled = False
+
+    def hold(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._holders += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0 and self._was_enabled:
+                gc.enable()
+
+
+_COLLECTOR = _Collector()
+
+
 @contextmanager
 def uncollected() -> Iterator[None]:
     """The cyclic collector off while a world is made: its records live until a reset takes them back
     and hold no cycles, so each collection meanwhile (one every 700 new objects, and now and then a full
     one over everything the process holds, a whole test run's) would find nothing to free."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    held = False
     try:
+        _COLLECTOR.hold()
+        held = True
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        if held:
+            _COLLECTOR.release()
 
 
 class RoqMock:

@@ -4,6 +4,8 @@ it would find nothing), and it is back as it was afterwards, whether the world w
 from __future__ import annotations
 
 import gc
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,7 +15,7 @@ from roqmock import mock as mock_module
 from roqmock.api.engine import GraphQLEngine
 from roqmock.baseline import Baseline
 from roqmock.config import Settings
-from roqmock.mock import RoqMock
+from roqmock.mock import RoqMock, uncollected
 from roqmock.seed import WorldSize, seed_world
 from roqmock.state import dump_world, load_world
 
@@ -85,3 +87,29 @@ def test_a_collector_the_host_turned_off_stays_off(collections: Collections) -> 
     gc.disable()
     RoqMock(Settings(), baseline=Baseline(seed=3, size=SIZE), engine=ENGINE)
     assert not gc.isenabled()
+
+
+def test_worlds_made_in_many_threads_at_once_leave_the_collector_as_it_was(
+    collections: Collections,
+) -> None:
+    """The collector is one switch for the process: however threads making worlds interleave, the last
+    to finish puts it back as it was before the first began."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # a thread switch every few instructions: every interleaving, soon
+
+    def make_worlds() -> None:
+        for _ in range(10_000):
+            with uncollected():
+                pass
+
+    try:
+        for enabled in (True, False, True, True):
+            (gc.enable if enabled else gc.disable)()
+            threads = [threading.Thread(target=make_worlds) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert gc.isenabled() is enabled
+    finally:
+        sys.setswitchinterval(interval)

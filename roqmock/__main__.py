@@ -16,8 +16,8 @@ def main() -> int:
     try:
         # The modules live as long as the process. While they load (most of a start), the cyclic
         # collector runs some hundred times and finds almost nothing: set them aside unwalked instead.
-        gc.disable()
         try:
+            gc.disable()
             from roqmock.cli import main as run
         finally:
             gc.freeze()

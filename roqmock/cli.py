@@ -46,7 +46,7 @@ from roqmock.domain.store import DEFAULT_MAX_FILE_BYTES, natural_key
 from roqmock.http.app import create_app
 from roqmock.http.chat import page as chat_page
 from roqmock.http.wire import CoalescingHttpToolsProtocol
-from roqmock.mock import RoqMock
+from roqmock.mock import RoqMock, uncollected
 from roqmock.seed import DEMO, MAX_SIZES, SIZE_NAMES, is_faker_locale
 from roqmock.state import StateError, dump_world, state_seed
 from roqmock.uploads import DEFAULT_DOWNLOAD_LIFETIME_S, DEFAULT_UPLOAD_LIFETIME_S
@@ -542,12 +542,9 @@ def serve(args: argparse.Namespace) -> None:
     # is made. Collections while a demo world is made (a full one among them) find only a few thousand
     # small objects of Faker's and graphql-core's set-up; they are set aside with the world, as a
     # collection afterwards would have to walk all of it to find them.
-    gc.disable()
-    try:
+    with uncollected():
         mock = make_mock(args)
-    finally:
         gc.freeze()
-        gc.enable()
     gc.callbacks.append(_freeze_after_full_collection)
     sock = _listen(args.host, args.port)
     port = sock.getsockname()[1]

@@ -386,8 +386,8 @@ def test_serve_makes_its_world_uncollected_sets_it_aside_and_runs_with_the_colle
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The cyclic collector would find next to nothing in a world being made (most of serve's start),
-    so it is off meanwhile; the world is then set aside unwalked, and the server runs with it on, also
-    after a world that could not be made."""
+    so it is off meanwhile; the world is then set aside unwalked, and the server runs with it on. A world
+    that could not be made sets nothing aside: the caller's garbage stays collectable."""
     collected_while_made: list[int] = []
     making = False
     mocks = []
@@ -407,10 +407,13 @@ def test_serve_makes_its_world_uncollected_sets_it_aside_and_runs_with_the_colle
             collected_while_made.append(info["generation"])
 
     monkeypatch.setattr(cli, "make_mock", made)
+    # serve's own hook freezes after a full collection: out of the way, so only serve's freeze can count.
+    monkeypatch.setattr(cli, "_freeze_after_full_collection", lambda phase, info: None)
     monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: [sock.close() for sock in sockets])
-    threshold = gc.get_threshold()
+    threshold, enabled, hooks = gc.get_threshold(), gc.isenabled(), len(gc.callbacks)
     gc.callbacks.append(heard)
     gc.unfreeze()
+    gc.enable()
     try:
         gc.collect()
         gc.set_threshold(10)  # a collection every few objects, were the collector on
@@ -420,28 +423,37 @@ def test_serve_makes_its_world_uncollected_sets_it_aside_and_runs_with_the_colle
         young = {id(o) for o in gc.get_objects()}
         records = [*mock.store.world.users.values(), *mock.store.world.messages.values()]
         assert len(records) == 331 and not any(id(record) in young for record in records)
+        gc.unfreeze()
         assert main(["serve", "--port", "0", "--state", str(tmp_path / "missing.json")]) == 2
-        assert gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() == 0
     finally:
         gc.set_threshold(*threshold)
-        gc.callbacks.remove(heard)
-        with contextlib.suppress(ValueError):
-            gc.callbacks.remove(cli._freeze_after_full_collection)
+        del gc.callbacks[hooks:]
         gc.unfreeze()
+        (gc.enable if enabled else gc.disable)()
 
 
-def test_the_command_loads_its_modules_uncollected_and_runs_with_the_collector_on(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from roqmock import __main__ as entry
+# A fresh interpreter: which collections start between the command's start and its modules' end.
+_LOADING_PROBE = """
+import gc, sys
+import roqmock.__main__ as entry
+entered, starts = False, []
+def heard(phase, info):
+    cli = sys.modules.get("roqmock.cli")
+    if entered and phase == "start" and not hasattr(cli, "main"):
+        starts.append(info["generation"])
+gc.callbacks.append(heard)
+sys.argv = ["roqmock", "--version"]
+entered = True
+status = entry.main()
+print(status, len(starts), gc.isenabled(), gc.get_freeze_count() > 0)
+"""
 
-    monkeypatch.setattr(sys, "argv", ["roqmock", "--version"])
-    handler = signal.getsignal(signal.SIGINT)  # the command ignores Ctrl-C on its way out
-    gc.unfreeze()
-    try:
-        assert entry.main() == 0
-        assert gc.isenabled() and gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-        signal.signal(signal.SIGINT, handler)
-    assert metadata.version("roqmock") in capsys.readouterr().out
+
+def test_the_command_loads_its_modules_uncollected_and_runs_with_the_collector_on() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADING_PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = done.stdout.strip().splitlines()
+    assert lines[-1] == "0 0 True True", done.stdout + done.stderr
+    assert lines[0] == f"roqmock {metadata.version('roqmock')}"

@@ -131,14 +131,11 @@ def uncollected() -> Iterator[None]:
     """The cyclic collector off while a world is made: its records live until a reset takes them back
     and hold no cycles, so each collection meanwhile (one every 700 new objects, and now and then a full
     one over everything the process holds, a whole test run's) would find nothing to free."""
-    held = False
+    _COLLECTOR.hold()
     try:
-        _COLLECTOR.hold()
-        held = True
         yield
     finally:
-        if held:
-            _COLLECTOR.release()
+        _COLLECTOR.release()
 
 
 class RoqMock:

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from support.collector import Collections, listening
 
 from roqmock import cli
 from roqmock.cli import banner, bind_socket, build_parser, load_roles, main, make_mock
@@ -388,49 +389,21 @@ def test_serve_makes_its_world_uncollected_sets_it_aside_and_runs_with_the_colle
     """The cyclic collector would find next to nothing in a world being made (most of serve's start),
     so it is off meanwhile; the world is then set aside unwalked, and the server runs with it on. A world
     that could not be made sets nothing aside: the caller's garbage stays collectable."""
-    collected_while_made: list[int] = []
-    making = False
-    mocks = []
-
-    def made(args: object):  # type: ignore[no-untyped-def]
-        nonlocal making
-        making = True
-        try:
-            mock = make_mock(args)  # type: ignore[arg-type]
-        finally:
-            making = False
-        mocks.append(mock)
-        return mock
-
-    def heard(phase: str, info: dict[str, int]) -> None:
-        if making and phase == "start":
-            collected_while_made.append(info["generation"])
-
-    monkeypatch.setattr(cli, "make_mock", made)
+    made = Collections()
+    monkeypatch.setattr(cli, "make_mock", made.watch(make_mock))
     # serve's own hook freezes after a full collection: out of the way, so only serve's freeze can count.
     monkeypatch.setattr(cli, "_freeze_after_full_collection", lambda phase, info: None)
     monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: [sock.close() for sock in sockets])
-    threshold, enabled, hooks = gc.get_threshold(), gc.isenabled(), len(gc.callbacks)
-    gc.callbacks.append(heard)
-    gc.unfreeze()
-    gc.enable()
-    try:
-        gc.collect()
-        gc.set_threshold(10)  # a collection every few objects, were the collector on
+    with listening(made):
         assert main(["serve", "--port", "0", "--users", "30", "--messages", "300"]) == 0
-        assert gc.isenabled() and not collected_while_made
-        (mock,) = mocks
+        assert gc.isenabled() and not made.while_making
+        (mock,) = made.made
         young = {id(o) for o in gc.get_objects()}
         records = [*mock.store.world.users.values(), *mock.store.world.messages.values()]
         assert len(records) == 331 and not any(id(record) in young for record in records)
         gc.unfreeze()
         assert main(["serve", "--port", "0", "--state", str(tmp_path / "missing.json")]) == 2
         assert gc.isenabled() and gc.get_freeze_count() == 0
-    finally:
-        gc.set_threshold(*threshold)
-        del gc.callbacks[hooks:]
-        gc.unfreeze()
-        (gc.enable if enabled else gc.disable)()
 
 
 # A fresh interpreter: which collections start between the command's start and its modules' end.

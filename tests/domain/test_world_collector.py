@@ -6,10 +6,10 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
+from support.collector import Collections, listening
 
 from roqmock import mock as mock_module
 from roqmock.api.engine import GraphQLEngine
@@ -23,43 +23,13 @@ ENGINE = GraphQLEngine()
 SIZE = WorldSize(users=8, conversations=6, messages=120, files=3)
 
 
-class Collections:
-    """The generations of the collections that start while a world is being made."""
-
-    def __init__(self) -> None:
-        self.making = False
-        self.while_making: list[int] = []
-
-    def heard(self, phase: str, info: dict[str, int]) -> None:
-        if self.making and phase == "start":
-            self.while_making.append(info["generation"])
-
-    def watch(self, make: Callable[..., Any]) -> Callable[..., Any]:
-        def watched(*args: Any, **kwargs: Any) -> Any:
-            self.making = True
-            try:
-                return make(*args, **kwargs)
-            finally:
-                self.making = False
-
-        return watched
-
-
 @pytest.fixture
 def collections(monkeypatch: pytest.MonkeyPatch) -> Iterator[Collections]:
     heard = Collections()
     monkeypatch.setattr(mock_module, "seed_world", heard.watch(seed_world))
     monkeypatch.setattr(mock_module, "load_world", heard.watch(load_world))
-    threshold, enabled = gc.get_threshold(), gc.isenabled()
-    gc.callbacks.append(heard.heard)
-    gc.set_threshold(10)  # were the collector on, a collection every few new objects
-    gc.enable()
-    try:
+    with listening(heard):
         yield heard
-    finally:
-        gc.callbacks.remove(heard.heard)
-        gc.set_threshold(*threshold)
-        (gc.enable if enabled else gc.disable)()
 
 
 def test_no_collection_runs_while_a_world_is_seeded_loaded_or_reset_to(collections: Collections) -> None:

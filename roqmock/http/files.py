@@ -18,7 +18,6 @@ import time
 import uuid
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -48,11 +47,17 @@ _MAX_PART_HEADERS = 8
 _HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 
 
+def _xml_text(text: str) -> str:
+    """``text`` as XML character data: what xml.sax.saxutils.escape does, without the 4-7 ms its import
+    (urllib.request with it) adds to serve's start."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def s3_error(refused: Refused, *, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
     """S3's error body: ``<Error><Code/><Message/><RequestId/></Error>``."""
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>'
-        f"<Error><Code>{escape(refused.code)}</Code><Message>{escape(refused.message)}</Message>"
+        f"<Error><Code>{_xml_text(refused.code)}</Code><Message>{_xml_text(refused.message)}</Message>"
         f"<RequestId>{uuid.uuid4().hex[:16].upper()}</RequestId></Error>"
     )
     return Reply(refused.status, body, content_type=XML, headers=headers)

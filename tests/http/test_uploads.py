@@ -366,6 +366,15 @@ def test_a_body_announced_past_the_worlds_bound_is_refused_unread(server: RoqSer
     assert answer.startswith(b"HTTP/1.1 400 ") and b"<Code>EntityTooLarge</Code>" in answer, answer[:300]
 
 
+def test_a_field_sent_twice_is_refused_by_its_name_escaped_in_the_xml(server: RoqServer) -> None:
+    file_id = _pending(server)
+    name = "x-amz-meta-<b>&amp</b>"
+    form = [*_form(server.url, file_id).items(), (name, "1"), (name, "2")]
+    message = _refused(_post(server, multipart(form, b"x")), 400, "InvalidArgument")
+    assert message == f"The form field {name} appears more than once."
+    _not_stored(server, file_id)
+
+
 def test_fields_past_their_allowance_are_refused(server: RoqServer) -> None:
     file_id = _pending(server)
     form = {**_form(server.url, file_id), "x-ignore-padding": "p" * FIELD_ALLOWANCE}

@@ -67,6 +67,8 @@ _UNIT_ALIASES = {
 
 @dataclass(frozen=True, slots=True)
 class Claims:
+    """What a token this server signed says: its environment, its user, and its expiry (epoch seconds)."""
+
     environment_id: str
     user_id: str | None  # None: the service account, acting as super admin
     expires_at: int

@@ -40,6 +40,8 @@ def needs_three(exchange: Exchange) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Phrasebook:
+    """The lines seeded conversations are written from, in one language."""
+
     exchanges: tuple[Exchange, ...]
     file_exchanges: tuple[Exchange, ...]  # the ones that pass a file along
     created: str  # the system message that opens a conversation, about its owner

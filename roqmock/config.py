@@ -30,6 +30,8 @@ MIN_TOKEN_SECRET_BYTES = 32
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """How a roqmock is configured: its environment, api key, tokens, limits, roles and file categories."""
+
     environment_id: str = DEFAULT_ENVIRONMENT_ID
     api_key: str = DEFAULT_API_KEY
     # A fresh random secret per server unless one is given: tokens never outlive their server.

@@ -25,6 +25,8 @@ TO_CLIENT, FROM_CLIENT = "toClient", "fromClient"
 
 @dataclass(slots=True)
 class Fault:
+    """A fault to inject: latency or an error answer on a GraphQL operation, or on a socket event."""
+
     id: int
     operation: str | None  # None: a socket fault (``event``)
     latency_ms: int = 0
@@ -72,6 +74,8 @@ class Fault:
 
 @dataclass(frozen=True, slots=True)
 class Injection:
+    """What the faults drew for one GraphQL call: a delay, an error, or neither."""
+
     latency_s: float = 0.0
     error: RoqError | None = None
 
@@ -81,6 +85,8 @@ NO_INJECTION = Injection()
 
 @dataclass(frozen=True, slots=True)
 class SocketInjection:
+    """What the faults drew for one socket event: a delay, a drop, an error, or none."""
+
     latency_s: float = 0.0
     drop: bool = False
     error: RoqError | None = None

@@ -25,6 +25,8 @@ GRAPHQL, SOCKET = "graphql", "socket"
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """One call the journal recorded: a GraphQL request, or an event a live chat client sent."""
+
     sequence: int
     operation: str  # the root field called (createMessage, conversations, ...), or the operation name
     fields: tuple[str, ...]

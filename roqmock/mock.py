@@ -92,6 +92,8 @@ class Links:
 
 @dataclass(slots=True)  # made on every request: a frozen one costs four times as much
 class Outcome:
+    """The answer to one GraphQL request, ready for a transport to send."""
+
     status: int
     answer: dict[str, Any]
     delay_s: float = 0.0  # injected latency, for the transport to wait before answering

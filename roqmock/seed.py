@@ -65,6 +65,8 @@ MAX_SIZES = {
 
 @dataclass(frozen=True, slots=True)
 class WorldSize:
+    """How many of each record a seeded world holds."""
+
     users: int = 6
     conversations: int = 5
     messages: int = 40

@@ -124,6 +124,8 @@ def _depth(
 
 @dataclass(frozen=True, slots=True)
 class PreparedDocument:
+    """A query text parsed and validated once: its document, or the 400 body that refuses it."""
+
     document: DocumentNode | None
     errors: dict[str, Any] | None  # a ready 400 body when the text does not parse or validate
     plans: DocumentPlans | None = None
@@ -262,6 +264,8 @@ class GraphQLEngine:
 
 @dataclass(slots=True)  # made on every request: a frozen one costs four times as much
 class EngineResult:
+    """One request's answer, with what the journal records of it."""
+
     status: int
     body: dict[str, Any]
     fields: tuple[str, ...]  # the root fields the operation selected

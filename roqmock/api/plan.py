@@ -72,6 +72,8 @@ class Unsupported(Exception):
 
 @dataclass(slots=True)  # made on every request: a frozen one costs four times as much
 class PlanResult:
+    """A plan's answer: its data, and the errors of the fields it nulled."""
+
     data: dict[str, Any] | None
     errors: list[GraphQLError]
 
@@ -100,12 +102,16 @@ class Step:
 
 @dataclass(slots=True)
 class ObjectPlan:
+    """The steps that answer one selection set on one object type."""
+
     type_name: str
     steps: list[Step]
 
 
 @dataclass(slots=True)
 class Plan:
+    """One operation of a document, compiled into steps for given directive values."""
+
     operation: OperationDefinitionNode
     root: ObjectPlan
     serial: bool

@@ -30,6 +30,8 @@ _NAMESPACE = uuid.UUID("8d6f1c2a-4b3e-4f5a-9c7d-2e1b0a9f8e7d")
 
 @dataclass(frozen=True, slots=True)
 class CategorySpec:
+    """How a file category every world holds is configured: its limits and defaults."""
+
     key: str
     name: str
     max_size: int

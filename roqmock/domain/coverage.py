@@ -41,6 +41,8 @@ KNOWN_RULES: tuple[str, ...] = (
 
 @dataclass(slots=True)
 class Tally:
+    """How often one permission rule allowed and how often it denied."""
+
     allowed: int = 0
     denied: int = 0
 

@@ -104,6 +104,8 @@ class ListSpec(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class ListArgs:
+    """A list query's arguments, as ROQ takes them: filter, limit, offset, order and search."""
+
     filter: Mapping[str, Mapping[str, Any] | Any] | None = None
     limit: int | None = None
     offset: int | None = None
@@ -113,18 +115,24 @@ class ListArgs:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
+    """One page of a list, and how many records the whole list holds."""
+
     data: list[T]
     total_count: int
 
 
 @dataclass(frozen=True, slots=True)
 class Window:
+    """The positions a limit and offset select, ``start`` included, ``stop`` not."""
+
     start: int
     stop: int
 
 
 @dataclass(frozen=True, slots=True)
 class Ordering(Generic[T]):
+    """How a list is sorted: the key of a record, and the direction."""
+
     key: Callable[[T], Any]
     descending: bool
 

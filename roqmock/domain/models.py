@@ -23,6 +23,8 @@ def field_name(attribute: str) -> str:
 
 @dataclass(slots=True)
 class Tenant:
+    """A tenant: a group of users (ROQ's TenantModel)."""
+
     id: str
     name: str
     created_at: datetime
@@ -33,6 +35,8 @@ class Tenant:
 
 @dataclass(slots=True)
 class User:
+    """A user of the environment (ROQ's UserModel)."""
+
     id: str
     reference: str
     email: str
@@ -56,6 +60,8 @@ class User:
 
 @dataclass(slots=True)
 class Conversation:
+    """A chat conversation, one-to-one or a group (ROQ's ConversationModel)."""
+
     id: str
     title: str
     owner_id: str
@@ -79,6 +85,8 @@ class ConversationUser:
 
 @dataclass(slots=True)
 class ConversationTag:
+    """One tag a conversation carries."""
+
     id: str
     conversation_id: str
     tag: str
@@ -87,6 +95,8 @@ class ConversationTag:
 
 @dataclass(slots=True)
 class Message:
+    """A message in a conversation, a user's or the system's (ROQ's MessageModel)."""
+
     id: str
     body: str
     conversation_id: str
@@ -109,6 +119,8 @@ class Message:
 
 @dataclass(slots=True)
 class FileCategory:
+    """A category files are uploaded into, with its size and content-type limits (ROQ's FileCategoryModel)."""
+
     id: str
     key: str
     name: str
@@ -126,6 +138,8 @@ FILE_STATUSES = frozenset({"cancelled", "error", "processing", "ready", "upload_
 
 @dataclass(slots=True)
 class File:
+    """A file's record: its name, type, category, owner and upload status (ROQ's FileModel)."""
+
     id: str
     name: str
     content_type: str

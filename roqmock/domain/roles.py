@@ -51,6 +51,8 @@ class Scope(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Permission:
+    """One operation on one entity, within a scope (create has none)."""
+
     entity: Entity
     operation: Operation
     scope: Scope | None = None  # create has no scope
@@ -58,6 +60,8 @@ class Permission:
 
 @dataclass(frozen=True, slots=True)
 class Role:
+    """A role users hold, and the permissions it grants."""
+
     key: str
     name: str
     permissions: tuple[Permission, ...] = ()

@@ -38,6 +38,8 @@ _NAMESPACE = uuid.UUID("2b4e3c1d-7f0a-4d8e-9a61-3c5f0b7d2e94")
 
 @dataclass(frozen=True, slots=True)
 class Translation:
+    """A translation key's text in one locale."""
+
     id: str
     key: str
     locale: str
@@ -49,6 +51,8 @@ class Translation:
 
 @dataclass(frozen=True, slots=True)
 class TranslationKey:
+    """A translation key and its translations."""
+
     id: str
     key: str
     created_at: datetime

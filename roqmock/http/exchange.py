@@ -36,6 +36,8 @@ HTML = "text/html; charset=utf-8"
 
 @dataclass(slots=True)  # one per request: a frozen one costs four times as much to make
 class Request:
+    """An HTTP request, as every transport reads it."""
+
     method: str
     path: str
     headers: Mapping[str, str]  # lower-case names
@@ -85,6 +87,8 @@ class Request:
 
 @dataclass(slots=True)  # one per request: a frozen one costs four times as much to make
 class Reply:
+    """An HTTP answer, before it is rendered to bytes."""
+
     status: int
     body: Any
     content_type: str = JSON

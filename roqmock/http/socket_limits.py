@@ -161,6 +161,8 @@ Overflow = Callable[[str], Awaitable[None]]
 
 @dataclass(slots=True)
 class _Box:
+    """One socket's outbox: what waits for its writer, and the task that hands it over."""
+
     sid: str
     # Events, and the futures of flushed(): resolved once every event before them has been handed over.
     items: deque[Frame | asyncio.Future[None]] = field(default_factory=deque)

@@ -3,9 +3,13 @@ loads the plugin in every run, so the plugin imports only pytest until a test as
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "roqmock"
 
 HEAVY = (
     *("faker", "hypothesis", "starlette", "uvicorn", "graphql", "ariadne", "httpx", "jwt"),
@@ -45,6 +49,27 @@ def test_the_cli_loads_no_client_library_nor_faker_before_it_seeds() -> None:
     no Faker, no package metadata (``--version`` reads it when asked)."""
     statement = "import roqmock.cli; assert 'importlib.metadata' not in sys.modules"
     assert not {"socketio", "aiohttp", "requests", "faker", "hypothesis", "httpx"} & set(_loaded(statement))
+    # S3's XML errors are escaped by hand: xml.sax.saxutils brings urllib.request, 4-7 ms of the start.
+    _loaded("import roqmock.cli; assert 'urllib.request' not in sys.modules, 'urllib.request was loaded'")
+
+
+def _is_dataclass_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    return ast.unparse(target) in ("dataclass", "dataclasses.dataclass")
+
+
+def test_every_dataclass_says_what_it_is() -> None:
+    """A dataclass without a docstring gets its signature as one, from inspect.signature, while its module
+    loads: 0.3-0.5 ms each, 17 ms of serve's start when 34 of roqmock's classes had none."""
+    undocumented = [
+        f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and any(_is_dataclass_decorator(decorator) for decorator in node.decorator_list)
+        and ast.get_docstring(node) is None
+    ]
+    assert undocumented == []
 
 
 SERVER_PROBE = """

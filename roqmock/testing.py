@@ -28,6 +28,8 @@ from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID, IN_PROCESS_U
 from roqmock.domain.models import Conversation, File, FileCategory, Message, User
 from roqmock.domain.roles import DEFAULT_USER_ROLE
 from roqmock.domain.store import World
+from roqmock.http.exchange import Request
+from roqmock.http.routing import answer
 from roqmock.journal import SUPER_ADMIN, Call, Journal, Verification
 from roqmock.live import Emission, payload_matches
 from roqmock.live_kit import DEFAULT_TIMEOUT, InProcessSocket, LiveSocket, NetworkSocket
@@ -337,18 +339,20 @@ class _Kit:
 
     def _control(self, method: str, path: str, **kwargs: Any) -> Any:
         """A call to the control API; an error answer raises :class:`RoqHttpError`, in process too."""
+        status, body = self._control_answer(method, path, **kwargs)
+        if status >= 400:
+            raise RoqHttpError(str(body.get("message")), status, str(body.get("errorCode")), body)
+        return body
+
+    def _control_answer(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        """The status and JSON body of a control API call (``kwargs`` as httpx takes them)."""
         response = self._http.http.request(
             method,
             f"{self._http.url}/__roqmock/{path}",
             headers=self._http.headers(**{SERVER_HEADER: self.server_header}),
             **kwargs,
         )
-        body = response.json()
-        if response.status_code >= 400:
-            raise RoqHttpError(
-                str(body.get("message")), response.status_code, str(body.get("errorCode")), body
-            )
-        return body
+        return response.status_code, response.json()
 
     @property
     def seed(self) -> int | None:
@@ -401,7 +405,8 @@ class _Kit:
 class Roq(_Kit):
     """An in-process roqmock for one test: clients that mirror ROQ's SDK, transports, the journal.
 
-    Its requests go through the same routes as a server's, over an httpx transport with no socket.
+    Its requests go through the same routes as a server's, over an httpx transport with no socket; its
+    control API calls (reset, state, faults, ...) go to those routes without httpx.
     """
 
     url = IN_PROCESS_URL
@@ -419,6 +424,24 @@ class Roq(_Kit):
             api_key=self.mock.settings.api_key,
             http=httpx.Client(transport=RoqTransport(self.mock), base_url=IN_PROCESS_URL),
         )
+
+    def _control_answer(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        """The control API's routes answer as they answer a server's request, without httpx: building its
+        request and response was nine tenths of a reset between two tests (0.8 of 0.9 ms)."""
+        headers = self._http.headers(**{SERVER_HEADER: self.server_header})
+        body = b""
+        if "json" in kwargs:
+            # As httpx encodes ``json=``: compact, UTF-8, and no NaN (httpx refuses it before sending).
+            sent = kwargs.pop("json")
+            body = json.dumps(sent, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            headers["content-type"] = "application/json"
+        if kwargs:
+            raise TypeError(f"in process, the control API takes json= only, not {sorted(kwargs)}")
+        reply = answer(self.mock, Request.of(method, f"/__roqmock/{path}", headers.items(), body))
+        content = reply.content()
+        if reply.delay_s:
+            time.sleep(reply.delay_s)
+        return reply.status, json.loads(content)
 
     @classmethod
     def create(

@@ -11,6 +11,7 @@ import jwt
 import pytest
 
 from roqmock import Call, Roq, RoqClient, RoqHttpError, RoqKit, RoqServer, WorldView
+from roqmock.testing import _Kit
 
 pytest_plugins = ["pytester"]
 
@@ -136,3 +137,39 @@ def test_faults_coverage_and_state(kit: RoqKit) -> None:
     assert kit.world.users == []
     kit.load_state(state)
     assert [user.id for user in kit.world.users] == users
+
+
+CONTROL_CALLS: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "health", {}),
+    ("POST", "faults", {"json": {"operation": "messages", "latencyMs": 5, "count": 2}}),
+    ("POST", "faults", {"json": {"operation": "messages", "latencyMs": -1}}),
+    ("POST", "faults", {"json": ["not", "an", "object"]}),
+    ("GET", "faults", {}),
+    ("POST", "seed", {"json": {"users": -1}}),
+    ("POST", "seed", {"json": {"seed": 5, "users": 3, "conversations": 1, "messages": 2, "locale": "de_DE"}}),
+    ("GET", "state", {}),
+    ("PUT", "state", {"json": {"users": [{"id": "not a user"}]}}),
+    ("GET", "coverage", {}),
+    ("GET", "sessions", {}),
+    ("DELETE", "faults", {}),
+    ("POST", "reset", {}),
+    ("GET", "health", {}),
+    ("GET", "no-such-route", {}),
+    ("PATCH", "reset", {}),
+]
+
+
+def test_in_process_control_calls_answer_as_they_do_over_the_transport() -> None:
+    """Roq calls the control API's routes without httpx; a twin kit calls them through httpx and
+    RoqTransport, as before: each call of the same sequence answers both the same, errors included."""
+    direct, through_httpx = Roq.create(seed=3), Roq.create(seed=3)
+    answers = []
+    for method, path, kwargs in CONTROL_CALLS:
+        mine = direct._control_answer(method, path, **dict(kwargs))
+        theirs = _Kit._control_answer(through_httpx, method, path, **dict(kwargs))
+        assert mine == theirs, (method, path)
+        answers.append(mine[0])
+    assert answers.count(200) >= 8 and {201, 400, 404, 405} <= set(answers)
+    assert direct.world.users == through_httpx.world.users
+    with pytest.raises(ValueError, match="JSON compliant"):
+        direct.add_fault(operation="messages", probability=float("nan"))  # as httpx refuses it

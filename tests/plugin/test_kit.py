@@ -171,5 +171,7 @@ def test_in_process_control_calls_answer_as_they_do_over_the_transport() -> None
         answers.append(mine[0])
     assert answers.count(200) >= 8 and {201, 400, 404, 405} <= set(answers)
     assert direct.world.users == through_httpx.world.users
-    with pytest.raises(ValueError, match="JSON compliant"):
-        direct.add_fault(operation="messages", probability=float("nan"))  # as httpx refuses it
+    for bad in (float("nan"), "\ud800"):  # not JSON: the control API refuses it, in ROQ's shape
+        with pytest.raises(RoqHttpError) as refused:
+            direct.add_fault(operation="messages", probability=bad)
+        assert refused.value.status_code == 400

@@ -30,6 +30,9 @@ _COVERAGE: pytest.StashKey[Coverage] = pytest.StashKey()
 
 @dataclass(frozen=True, slots=True)
 class RoqOptions:
+    """The run's roqmock options: the seed every world starts from, where it came from, the locale, and
+    whether permission coverage is reported."""
+
     seed: int
     seed_source: str  # "--roq-seed", "roq_seed", or "random"
     locale: str

@@ -25,7 +25,7 @@ TO_CLIENT, FROM_CLIENT = "toClient", "fromClient"
 
 @dataclass(slots=True)
 class Fault:
-    """A fault to inject: latency or an error answer on a GraphQL operation, or on a socket event."""
+    """A fault to inject on a GraphQL operation (latency, an error answer, or both) or on a socket event."""
 
     id: int
     operation: str | None  # None: a socket fault (``event``)
@@ -74,7 +74,7 @@ class Fault:
 
 @dataclass(frozen=True, slots=True)
 class Injection:
-    """What the faults drew for one GraphQL call: a delay, an error, or neither."""
+    """What the faults drew for one GraphQL call: a delay, an error, both, or neither."""
 
     latency_s: float = 0.0
     error: RoqError | None = None

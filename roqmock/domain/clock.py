@@ -97,7 +97,7 @@ class IdSource:
 
 def _uuid4_text(bits: int) -> str:
     # uuid.UUID(int=..., version=4), formatted without building the object: seeding makes many. The
-    # bytes' hex() takes half the time of formatting the int with :032x (0.7 against 1.5 us an id).
+    # bytes' hex() is quicker than formatting the int with :032x (105,000 ids: 122 against 159 ms).
     text = ((bits & _CLEAR_VERSION) | _VERSION_4).to_bytes(16, "big").hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 

@@ -88,7 +88,7 @@ def _position(records: list[Any], record: Any) -> int | None:
 
 @dataclass(slots=True)
 class World:
-    """Every record of one world, by id, with the indexes reads and permission checks use."""
+    """Every record of one world (by id; roles by key), with the indexes reads and permission checks use."""
 
     roles: dict[str, Role] = field(default_factory=dict)
     tenants: dict[str, Tenant] = field(default_factory=dict)

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "roqmock"
+ROOT = Path(__file__).resolve().parents[2]
+# roqmock/pytest_plugin is a link to pytest_plugin/, which rglob does not follow: both are read.
+SOURCES = (ROOT / "roqmock", ROOT / "pytest_plugin")
 
 HEAVY = (
     *("faker", "hypothesis", "starlette", "uvicorn", "graphql", "ariadne", "httpx", "jwt"),
@@ -60,10 +62,11 @@ def _is_dataclass_decorator(node: ast.expr) -> bool:
 
 def test_every_dataclass_says_what_it_is() -> None:
     """A dataclass without a docstring gets its signature as one, from inspect.signature, while its module
-    loads: 0.3-0.5 ms each, 17 ms of serve's start when 34 of roqmock's classes had none."""
+    loads: 0.3-0.5 ms each, 13-17 ms of making serve's dataclasses when 34 of them had none."""
     undocumented = [
-        f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}"
-        for path in sorted(PACKAGE.rglob("*.py"))
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+        for source in SOURCES
+        for path in sorted(source.rglob("*.py"))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.ClassDef)
         and any(_is_dataclass_decorator(decorator) for decorator in node.decorator_list)

@@ -84,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def serve_on(asgi_app: Any, sock: socket.socket) -> None:
     """Serve ``asgi_app`` on ``sock`` with roqmock serve's options (roqmock/cli.py): its protocol class, no
-    access log, no proxy headers, no server header, uvicorn's default event loop."""
+    access log, no proxy headers, no server header, no WebSocket compression, uvicorn's default event
+    loop. The socket's ceiling (socketio/server.py) runs on it too."""
     config = uvicorn.Config(
         asgi_app,
         log_level="warning",
@@ -92,6 +93,7 @@ def serve_on(asgi_app: Any, sock: socket.socket) -> None:
         proxy_headers=False,
         server_header=False,
         http=CoalescingHttpToolsProtocol,
+        ws_per_message_deflate=False,
     )
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -1,7 +1,9 @@
 """The live chat's socket: a message sent into a conversation of 50 connected members, timed to each
 member's ``messageReceived``, and messages/s through ``sendMessage``, roqmock's message center against a
-Node socket.io 4.8 server with trivial handlers (socketio/server.mjs), in alternating rounds, driven by
-one socket.io-client 4.8 driver (socketio/driver.mjs) for both."""
+Node socket.io 4.8 server with trivial handlers (socketio/server.mjs, the target's anchor) and against
+python-socketio with the same trivial handlers (socketio/server.py, the ceiling of the library the message
+center is built on), in alternating rounds, driven by one socket.io-client 4.8 driver
+(socketio/driver.mjs) for all three."""
 
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ from roqmock.config import DEFAULT_API_KEY, DEFAULT_ENVIRONMENT_ID
 MEMBERS = 50
 TARGET_P99_MS = 20.0
 TARGET_RATIO = 1.0
-SERVERS = ("roqmock", "socketio")
+SERVERS = ("roqmock", "socketio", "python_socketio")
 DRIVER = servers.BENCHMARKS / "socketio" / "driver.mjs"
 NODE_SERVER = servers.BENCHMARKS / "socketio" / "server.mjs"
+PYTHON_SERVER = "benchmarks.socketio.server"
 BODY = "**Heads up**: the release branch is green again, merging it now. _Thanks all_"
 # The message center's guards against a runaway client (200 events/s per socket, 1000 queued events),
 # lifted so that they do not cap the one sender: the benchmark measures the work, not the guard.
@@ -152,8 +155,13 @@ def measure(plan: Plan) -> Section:
         )
         socketio = servers.launch("socketio", [*layout.server, node, str(NODE_SERVER), "--shape", str(shape)])
         stack.callback(socketio.stop)
-        urls["socketio"] = socketio.url
-        latency["socketio"].add(run("socketio", latency_config))
+        python_socketio = servers.launch(
+            "python-socketio", [*layout.server, sys.executable, "-m", PYTHON_SERVER, "--shape", str(shape)]
+        )
+        stack.callback(python_socketio.stop)
+        urls |= {"socketio": socketio.url, "python_socketio": python_socketio.url}
+        for server in SERVERS[1:]:
+            latency[server].add(run(server, latency_config))
         for _ in range(plan.rounds):
             for server in SERVERS:
                 throughput[server].add(run(server, throughput_config))
@@ -173,15 +181,15 @@ def report(
             section.figures[f"live.fanout.{server}.{figure}"] = latency[server].median(figure)
         for figure in ("messages_per_s", "deliveries_per_s", "cpu"):
             section.figures[f"live.send.{server}.{figure}"] = throughput[server].median(figure)
-    ours, theirs = throughput["roqmock"], throughput["socketio"]
     failure = "; ".join(
-        f"{server}: {throughput[server].failure}" for server in SERVERS if throughput[server].failure
+        f"{server}: {throughput[server].failure}"
+        for server in ("roqmock", "socketio")
+        if throughput[server].failure
     )
-    ratio = None
-    if not failure and ours.results and theirs.results:
-        pairs = zip(ours.results, theirs.results, strict=True)
-        ratio = median([mine["messages_per_s"] / other["messages_per_s"] for mine, other in pairs])
+    ratio = None if failure else _ratio(throughput["roqmock"], throughput["socketio"])
     section.figures["live.send.ratio"] = ratio
+    python_ratio = _ratio(throughput["roqmock"], throughput["python_socketio"])
+    section.figures["live.send.ratio.python_socketio"] = python_ratio
     section.figures["live.message_bytes"] = float(len(json.dumps(sample, separators=(",", ":"))))
     p99 = latency["roqmock"].median("p99_ms")
     section.rows += [
@@ -189,7 +197,8 @@ def report(
             "live",
             f"message to {MEMBERS} members: p50 / p99 latency",
             _latency(latency["roqmock"]),
-            f"socket.io {_latency(latency['socketio'])}",
+            f"socket.io {_latency(latency['socketio'])} · "
+            f"python-socketio {_latency(latency['python_socketio'])}",
             "",
             Target.below(
                 f"p99 ≤ {TARGET_P99_MS:.0f} ms",
@@ -201,8 +210,8 @@ def report(
         Row(
             "live",
             f"sendMessage to {MEMBERS} members: messages/s",
-            _rate(ours),
-            f"socket.io {_rate(theirs)}",
+            _rate(throughput["roqmock"]),
+            f"socket.io {_rate(throughput['socketio'])}",
             table.ratio(ratio),
             Target.above(
                 f"≥ {TARGET_RATIO:.2f}x",
@@ -211,21 +220,39 @@ def report(
                 failure=f"(failed: {failure})" if failure else "",
             ),
         ),
+        Row(
+            "live",
+            "sendMessage: of python-socketio, trivial handlers",
+            _rate(throughput["roqmock"]),
+            f"python-socketio {_rate(throughput['python_socketio'])}",
+            table.ratio(python_ratio),
+        ),
     ]
     cpu = {server: throughput[server].median("cpu") for server in SERVERS}
     section.notes.append(
         f"live: {MEMBERS} members of one group conversation as {MEMBERS} socket.io-client 4.8 sockets in one "
-        f"Node driver (socketio/driver.mjs), the same for both servers; latency: {plan.live_messages} "
+        f"Node driver (socketio/driver.mjs), the same for every server; latency: {plan.live_messages} "
         f"messages sent one at a time after {plan.live_warmup} unmeasured, each timed from the emit to every "
         f"member's messageReceived; messages/s: the sender keeps {plan.live_window} messages in flight for "
         f"{plan.duration_s} s after {plan.warmup_s} s, a message counted once all {MEMBERS} members have it, "
         f"{plan.rounds} alternating rounds, the ratio the median of per-round ratios; the driver's CPU share "
         f"(1.00: the driver is the bottleneck) roqmock {_share(cpu['roqmock'])}, socket.io "
-        f"{_share(cpu['socketio'])}; {layout.description} (the driver on wrk's CPU); roqmock serve "
-        f"{' '.join(SERVE_ARGUMENTS)}; socket.io: socketio/server.mjs, trivial handlers sending roqmock's "
-        "own messageReceived payload"
+        f"{_share(cpu['socketio'])}, python-socketio {_share(cpu['python_socketio'])}; {layout.description} "
+        f"(the driver on wrk's CPU); roqmock serve {' '.join(SERVE_ARGUMENTS)}; socket.io: "
+        "socketio/server.mjs, trivial handlers sending roqmock's own messageReceived payload; "
+        "python-socketio: socketio/server.py, the same handlers on python-socketio's AsyncServer and roqmock "
+        "serve's uvicorn options (what the message center's library carries when roqmock's work costs "
+        "nothing)"
     )
     return section
+
+
+def _ratio(ours: Runs, theirs: Runs) -> float | None:
+    """The median of per-round ratios of messages/s; none when either side failed a round."""
+    if ours.failure or theirs.failure or not ours.results or len(ours.results) != len(theirs.results):
+        return None
+    pairs = zip(ours.results, theirs.results, strict=True)
+    return median([mine["messages_per_s"] / other["messages_per_s"] for mine, other in pairs])
 
 
 def _latency(runs: Runs) -> str:

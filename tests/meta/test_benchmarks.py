@@ -134,15 +134,15 @@ def test_the_http_part_measures_every_server_on_every_workload() -> None:
 LIVE_FIGURES = (
     {
         f"live.fanout.{server}.{figure}"
-        for server in ("roqmock", "socketio")
+        for server in ("roqmock", "socketio", "python_socketio")
         for figure in ("p50_ms", "p99_ms", "max_ms", "cpu")
     }
     | {
         f"live.send.{server}.{figure}"
-        for server in ("roqmock", "socketio")
+        for server in ("roqmock", "socketio", "python_socketio")
         for figure in ("messages_per_s", "deliveries_per_s", "cpu")
     }
-    | {"live.send.ratio", "live.message_bytes"}
+    | {"live.send.ratio", "live.send.ratio.python_socketio", "live.message_bytes"}
 )
 FILES_FIGURES = {
     f"files.download.{server}.{figure}"
@@ -197,6 +197,9 @@ def test_quick_run_of_the_socket_and_files_reports_their_figures_and_targets(tmp
         mark = table.MET if target["met"] else table.MISSED
         assert re.search(rf"{re.escape(target['target'])} +{mark}$", row), row
     assert "socket.io" in next(line for line in lines if line.startswith("live") and "messages/s" in line)
+    # Beside the Node anchor, the ceiling of the message center's own library: python-socketio.
+    python_row = next(line for line in lines if line.startswith("live") and "of python-socketio" in line)
+    assert f"{figures['live.send.ratio.python_socketio']:.2f}x" in python_row
     assert "ceiling" in next(line for line in lines if line.startswith("files") and "download" in line)
     met = sum(target["met"] for target in targets)
     assert lines[-1] == f"targets met: {met}/5"
@@ -440,15 +443,35 @@ def test_a_failed_socket_run_is_reported_failed_not_fast() -> None:
     for result in (fine, {"ok": False, "error": 'Error: exception: {"errorCode":"TOO_MANY_EVENTS"}\n  at'}):
         runs["roqmock"].add(result)
         runs["socketio"].add({**fine, "messages_per_s": 900.0})
+        runs["python_socketio"].add({**fine, "messages_per_s": 300.0})
     latencies = {server: live.Runs([latency]) for server in live.SERVERS}
     section = live.report(Plan.quick_plan(), latencies, runs, {"body": "x"}, servers.CpuLayout())
     assert section.figures["live.send.roqmock.messages_per_s"] is None
     assert section.figures["live.send.ratio"] is None
     assert section.figures["live.send.socketio.messages_per_s"] == 900.0
+    assert section.figures["live.send.ratio.python_socketio"] is None
     fanout, send = section.targets
     assert fanout.met is True and fanout.value == 9.0
     assert send.met is False and "TOO_MANY_EVENTS" in send.mark
     assert section.rows[1].roqmock.startswith("failed")
+
+
+def test_the_socket_is_held_to_node_and_set_beside_python_socketio_round_by_round() -> None:
+    latency = {"ok": True, "p50_ms": 5.0, "p99_ms": 9.0, "max_ms": 12.0, "cpu": 0.2}
+    rates = {"roqmock": (400.0, 500.0, 450.0), "socketio": (1000.0, 1000.0, 900.0)}
+    rates["python_socketio"] = (500.0, 500.0, 500.0)
+    runs = {server: live.Runs() for server in live.SERVERS}
+    for server, values in rates.items():
+        for value in values:
+            runs[server].add({"ok": True, "messages_per_s": value, "deliveries_per_s": value, "cpu": 0.5})
+    latencies = {server: live.Runs([latency]) for server in live.SERVERS}
+    section = live.report(Plan.quick_plan(), latencies, runs, {"body": "x"}, servers.CpuLayout())
+    assert section.figures["live.send.ratio"] == 0.5  # 0.4, 0.5, 0.5
+    assert section.figures["live.send.ratio.python_socketio"] == 0.9  # 0.8, 1.0, 0.9
+    node_row, python_row = section.rows[1:]
+    assert node_row.target is not None and node_row.target.met is False
+    assert python_row.target is None and python_row.ratio == "0.90x"
+    assert python_row.against == "python-socketio 500 msg/s"
 
 
 def test_an_upload_answered_wrongly_misses_its_target_however_little_it_held() -> None:
@@ -587,12 +610,13 @@ def _uvicorn_options(module: Path, function: str) -> dict[str, str]:
 
 
 def test_the_ceiling_runs_on_roqmock_serve_s_uvicorn_options() -> None:
-    """If ``roqmock serve`` changes its uvicorn setup (protocol, loop, ...), the ceiling must follow."""
+    """If ``roqmock serve`` changes its uvicorn setup (protocol, loop, ...), the ceilings must follow: the
+    HTTP one and the socket's (python-socketio with trivial handlers) are served by ``serve_on``."""
     serve = _uvicorn_options(ROOT / "roqmock" / "cli.py", "serve")
     ceiling = _uvicorn_options(ROOT / "benchmarks" / "ceiling.py", "serve_on")
-    # Only what does not touch an HTTP answer may differ: logging, and the WebSocket options.
+    # Only what does not touch an answer's cost may differ: logging, and the largest WebSocket frame.
     for options in (serve, ceiling):
-        for name in ("log_level", "ws_max_size", "ws_per_message_deflate"):
+        for name in ("log_level", "ws_max_size"):
             options.pop(name, None)
     assert ceiling == serve
 

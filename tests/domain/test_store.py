@@ -6,14 +6,16 @@ import random
 import re
 import uuid
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from roqmock import seed
-from roqmock.domain.clock import Clock, IdSource, is_uuid, parse_iso, to_iso
+from roqmock.domain import clock as clock_module
+from roqmock.domain.clock import Clock, IdSource, is_uuid, parse_iso, to_iso, truncate
 from roqmock.domain.permissions import SUPER_ADMIN
 from roqmock.domain.service import ChatService
 from roqmock.domain.store import Store, World
@@ -27,6 +29,24 @@ def test_the_clock_never_repeats_a_timestamp() -> None:
     assert len(set(stamps)) == 1000
     assert stamps == sorted(stamps)
     assert stamps[0] == frozen
+
+
+@given(st.integers(min_value=0, max_value=2**32 * 1000 - 1))
+def test_the_wall_clock_is_the_millisecond_it_reads_exactly(milliseconds: int) -> None:
+    """Each write's timestamp is the wall clock's millisecond, read through a float: never a microsecond
+    off (which would show in ROQ's ISO strings and in ordering), until the year 2106."""
+    nanoseconds = milliseconds * 1_000_000 + 999_999
+    with mock.patch.object(clock_module.time, "time_ns", return_value=nanoseconds):
+        stamp = Clock().now()
+    assert stamp == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=milliseconds)
+    assert stamp.tzinfo is UTC
+
+
+def test_the_wall_clock_follows_the_system_clock() -> None:
+    before = datetime.now(UTC)
+    stamp = Clock().now()
+    after = datetime.now(UTC)
+    assert truncate(before) <= stamp <= after and stamp.microsecond % 1000 == 0
 
 
 def test_the_clock_stays_after_observed_moments() -> None:

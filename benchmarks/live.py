@@ -222,7 +222,7 @@ def report(
         ),
         Row(
             "live",
-            "sendMessage: of python-socketio, trivial handlers",
+            f"sendMessage to {MEMBERS} members: messages/s, python-socketio ceiling",
             _rate(throughput["roqmock"]),
             f"python-socketio {_rate(throughput['python_socketio'])}",
             table.ratio(python_ratio),
@@ -251,6 +251,8 @@ def _ratio(ours: Runs, theirs: Runs) -> float | None:
     """The median of per-round ratios of messages/s; none when either side failed a round."""
     if ours.failure or theirs.failure or not ours.results or len(ours.results) != len(theirs.results):
         return None
+    if any(result["messages_per_s"] <= 0 for result in theirs.results):
+        return None  # a run that delivered nothing has no ratio
     pairs = zip(ours.results, theirs.results, strict=True)
     return median([mine["messages_per_s"] / other["messages_per_s"] for mine, other in pairs])
 

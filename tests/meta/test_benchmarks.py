@@ -198,7 +198,7 @@ def test_quick_run_of_the_socket_and_files_reports_their_figures_and_targets(tmp
         assert re.search(rf"{re.escape(target['target'])} +{mark}$", row), row
     assert "socket.io" in next(line for line in lines if line.startswith("live") and "messages/s" in line)
     # Beside the Node anchor, the ceiling of the message center's own library: python-socketio.
-    python_row = next(line for line in lines if line.startswith("live") and "of python-socketio" in line)
+    python_row = next(line for line in lines if line.startswith("live") and "python-socketio ceiling" in line)
     assert f"{figures['live.send.ratio.python_socketio']:.2f}x" in python_row
     assert "ceiling" in next(line for line in lines if line.startswith("files") and "download" in line)
     met = sum(target["met"] for target in targets)

@@ -472,6 +472,11 @@ def test_the_socket_is_held_to_node_and_set_beside_python_socketio_round_by_roun
     assert node_row.target is not None and node_row.target.met is False
     assert python_row.target is None and python_row.ratio == "0.90x"
     assert python_row.against == "python-socketio 500 msg/s"
+    # A run that delivered nothing has no ratio, rather than failing the report.
+    runs["python_socketio"].results[0]["messages_per_s"] = 0.0
+    again = live.report(Plan.quick_plan(), latencies, runs, {"body": "x"}, servers.CpuLayout())
+    assert again.figures["live.send.ratio.python_socketio"] is None
+    assert again.figures["live.send.ratio"] == 0.5
 
 
 def test_an_upload_answered_wrongly_misses_its_target_however_little_it_held() -> None:

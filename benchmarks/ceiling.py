@@ -74,12 +74,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--answers", type=Path, required=True)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
+    serve_on(app(load_answers(args.answers)), listening("ceiling", args.port))
+
+
+def listening(name: str, port: int) -> socket.socket:
+    """A loopback socket listening on ``port`` (0: any free one), announced on the first line printed as
+    ``<name> listening at http://127.0.0.1:PORT``, which the benchmark reads (servers.launch)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", args.port))
+    sock.bind(("127.0.0.1", port))
     sock.listen(2048)
-    print(f"ceiling listening at http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    serve_on(app(load_answers(args.answers)), sock)
+    print(f"{name} listening at http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    return sock
 
 
 def serve_on(asgi_app: Any, sock: socket.socket) -> None:

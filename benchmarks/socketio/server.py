@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from urllib.parse import parse_qs
 
 import socketio
 
-from benchmarks.ceiling import serve_on
+from benchmarks.ceiling import listening, serve_on
 
 NAMESPACE = "/messageCenter"
 
@@ -66,12 +65,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     shape = json.loads(args.shape.read_text(encoding="utf-8"))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", args.port))
-    sock.listen(2048)
-    print(f"python-socketio listening at http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    serve_on(app(shape), sock)
+    serve_on(app(shape), listening("python-socketio", args.port))
 
 
 if __name__ == "__main__":
